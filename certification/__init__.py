@@ -1,0 +1,1 @@
+"""The certification package (blueprint registered by portal.create_app)."""

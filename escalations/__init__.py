@@ -1,0 +1,1 @@
+"""The escalations package (blueprint registered by portal.create_app)."""

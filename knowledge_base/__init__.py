@@ -1,0 +1,1 @@
+"""The knowledge base: articles, revisions, visibility and ranked search."""

@@ -1,0 +1,59 @@
+"""List endpoints: `?page=&per_page=` in, `{items, page, per_page, total}` out."""
+
+from flask import current_app, request
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+
+from portal.errors import DomainError
+from portal.extensions import db
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=200))
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """The envelope schema for a page of `item_schema` (for the OpenAPI document)."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=f"{item_schema.__name__.removesuffix('Schema')}Page",
+    )
+
+
+def _page_params() -> tuple[int, int]:
+    config = current_app.config
+    errors = {}
+    values = {}
+    for name, default in (("page", 1), ("per_page", config["API_PER_PAGE_DEFAULT"])):
+        raw = request.args.get(name)
+        try:
+            values[name] = int(raw) if raw not in (None, "") else default
+        except ValueError:
+            errors[name] = "Must be a whole number."
+            continue
+        if values[name] < 1:
+            errors[name] = "Must be 1 or more."
+    if "per_page" in values and values["per_page"] > config["API_PER_PAGE_MAX"]:
+        errors["per_page"] = f"At most {config['API_PER_PAGE_MAX']}."
+    if errors:
+        raise DomainError("invalid_query", "Invalid paging parameters.", status=400, fields=errors)
+    return values["page"], values["per_page"]
+
+
+def paginate(stmt: Select, serialise) -> dict:
+    """Run `stmt` for the requested page; `serialise` turns one row into a dict."""
+    page, per_page = _page_params()
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {
+        "items": [serialise(row) for row in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }

@@ -1,0 +1,162 @@
+"""Sign in and out, the profile page, password links and personal API tokens."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+
+from portal.access import current_principal, public, signed_in
+from portal.auth import services
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewTokenForm,
+    SetPasswordForm,
+)
+from portal.errors import DomainError
+from portal.extensions import db, limiter
+from portal.models.users import ApiToken
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_email_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
+def login():
+    if current_principal().is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.form_errors.append("E-mail or password is not correct.")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    status = 200 if not form.errors and not form.form_errors else 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data)
+        db.session.commit()
+        flash("If that address has an account, a link to set a new password is on its way.",
+              "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    user = services.user_for_password_token(token)
+    if user is None:
+        flash("This link has expired or has already been used. Ask for a new one.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password_from_link(user, form.new_password.data)
+        db.session.commit()
+        flash("Your password is set. Please sign in.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("/profile")
+@signed_in
+def profile():
+    return _render_profile(ChangePasswordForm(prefix="pw"), NewTokenForm(prefix="token"))
+
+
+def _render_profile(password_form, token_form, new_token: str | None = None, status=200):
+    user = current_principal()
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template(
+        "auth/profile.html",
+        user=user,
+        password_form=password_form,
+        token_form=token_form,
+        tokens=tokens,
+        new_token=new_token,
+    ), status
+
+
+@bp.post("/profile/password")
+@signed_in
+def change_password():
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_principal(), form.current_password.data, form.new_password.data
+            )
+        except DomainError as exc:
+            form.current_password.errors.append(exc.fields.get("current_password", exc.message))
+        else:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("auth.profile"))
+    return _render_profile(form, NewTokenForm(prefix="token"), status=400)
+
+
+@bp.post("/profile/tokens")
+@signed_in
+def create_token():
+    form = NewTokenForm(prefix="token")
+    if not form.validate_on_submit():
+        return _render_profile(ChangePasswordForm(prefix="pw"), form, status=400)
+    _, raw = services.create_token(current_principal(), form.name.data)
+    db.session.commit()
+    flash("Token created. Copy it now: it will not be shown again.", "success")
+    # Rendered directly (not redirected) so the raw token is never stored in the session.
+    return _render_profile(ChangePasswordForm(prefix="pw"), NewTokenForm(prefix="token"), raw)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@signed_in
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_principal().id:
+        abort(404)
+    services.revoke_token(current_principal(), token)
+    db.session.commit()
+    flash(f"Token “{token.name}” revoked.", "info")
+    return redirect(url_for("auth.profile"))

@@ -1,0 +1,95 @@
+"""Command-line tools: `flask --app app <command>`."""
+
+import time
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from portal.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    for command in (seed_demo_command, create_admin_command, create_token_command,
+                    worker_command, serve_command):
+        app.cli.add_command(command)
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Fill an empty database with the demo world of API.md (refuses if data exists)."""
+    from portal.demo import DatabaseNotEmpty, seed_demo
+
+    try:
+        seed_demo()
+    except DatabaseNotEmpty as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Demo data loaded. Every demo account's password is 'demo-password'.")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", show_default=True)
+@click.password_option()
+def create_admin_command(email, name, password):
+    """Create a vendor admin account."""
+    from portal.users.services import UserInput, create_user
+    from portal.errors import DomainError
+
+    try:
+        create_user(UserInput(email=email, name=name, role="vendor_admin"), password=password,
+                    actor=None)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Vendor admin {email} created.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="CLI token", show_default=True)
+def create_token_command(email, name):
+    """Print a new API token for EMAIL (shown once; stored hashed)."""
+    from portal.auth.services import create_token
+    from portal.models.users import User
+
+    user = User.by_email(email)
+    if user is None or not user.is_active:
+        raise click.ClickException(f"No active user {email}.")
+    _, raw = create_token(user, name)
+    db.session.commit()
+    click.echo(raw)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due once, then exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+def worker_command(once, interval):
+    """Deliver the notification outbox over SMTP, with retries and backoff."""
+    from portal.mail import deliver_due
+
+    while True:
+        counts = deliver_due()
+        if any(counts.values()):
+            click.echo(f"outbox: {counts}")
+        if once:
+            return
+        db.session.remove()
+        time.sleep(interval)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--demo/--no-demo", default=True, show_default=True,
+              help="Load the demo data when the database is new.")
+def serve_command(host, port, demo):
+    """Apply migrations, load the demo data into a new database, and serve the portal."""
+    from portal.demo import database_is_empty, seed_demo
+
+    upgrade()
+    if demo and database_is_empty():
+        seed_demo()
+        click.echo("Demo data loaded (password 'demo-password' for every demo account).")
+    click.echo(f"Serving on http://{host}:{port}")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)

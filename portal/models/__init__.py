@@ -1,0 +1,22 @@
+"""The models `portal/` owns. Importing this module registers them all with SQLAlchemy."""
+
+from portal.models.agreements import Agreement, ProductMinimum, SlaTarget
+from portal.models.audit import AuditEntry
+from portal.models.outbox import OutboxMessage
+from portal.models.partners import Customer, Partner
+from portal.models.products import Product, Release
+from portal.models.users import ApiToken, User
+
+__all__ = [
+    "Agreement",
+    "ApiToken",
+    "AuditEntry",
+    "Customer",
+    "OutboxMessage",
+    "Partner",
+    "Product",
+    "ProductMinimum",
+    "Release",
+    "SlaTarget",
+    "User",
+]

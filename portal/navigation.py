@@ -1,0 +1,43 @@
+"""The navigation bar, by role. Feature packages' entries are listed here by endpoint."""
+
+from dataclasses import dataclass
+
+from flask import url_for
+
+from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, TECHNICIAN, VENDOR_ADMIN, VENDOR_ENGINEER
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: frozenset[str] | None  # None: everyone, signed in or not
+    kwargs: tuple = ()
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint, **dict(self.kwargs))
+
+
+def _roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+VENDOR = _roles(VENDOR_ADMIN, SUPPORT_MANAGER, VENDOR_ENGINEER)
+
+NAV_ITEMS = (
+    NavItem("Partners", "partners.index", VENDOR),
+    NavItem("My partner", "partners.mine", _roles(PARTNER_ADMIN, TECHNICIAN)),
+    NavItem("Technicians", "partners.my_technicians", _roles(PARTNER_ADMIN)),
+    NavItem("Customers", "partners.my_customers", _roles(PARTNER_ADMIN)),
+    NavItem("Agreement", "partners.my_agreement", _roles(PARTNER_ADMIN)),
+    NavItem("Products", "admin.products", _roles(VENDOR_ADMIN)),
+    NavItem("Users", "admin.users", _roles(VENDOR_ADMIN)),
+    NavItem("Knowledge base", "kb.index", None),
+    NavItem("Audit log", "audit.index", _roles(VENDOR_ADMIN, PARTNER_ADMIN)),
+)
+
+
+def navigation_for(principal) -> list[NavItem]:
+    role = principal.role if principal.is_authenticated else None
+    return [item for item in NAV_ITEMS if item.roles is None or role in item.roles]

@@ -1,0 +1,250 @@
+"""The agreement workflow: the vendor proposes, the partner accepts or returns it.
+
+proposed -> in_force (partner admin accepts; the previous in-force version is superseded)
+proposed -> returned (partner admin sends it back with comments; the vendor revises by
+                      proposing a new version)
+proposed -> withdrawn (vendor admin takes the proposal back)
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import func, select
+
+from portal.audit import record_change
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Agreement, Partner, Product, ProductMinimum, SlaTarget
+from portal.models.agreements import (
+    COVERAGES,
+    FEE_MODELS,
+    FEE_PERIODS,
+    OUT_OF_HOURS_COVER,
+    PARTY,
+    SEVERITIES,
+    WEEKDAYS,
+)
+from portal.models.base import utcnow
+
+TERM_FIELDS = (
+    "customer_owner", "customer_billing", "troubleshooting_required", "customer_kb_access",
+    "update_distribution", "vendor_may_contact_customers", "fee_model", "fee_percentage",
+    "fixed_fee", "fee_period", "certification_validity_months", "coverage", "timezone",
+    "business_days", "business_start", "business_end", "vendor_contact", "partner_contact",
+    "out_of_hours_cover", "out_of_hours_response_minutes", "out_of_hours_extra_cost",
+)
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+DEFAULT_SLA = {  # minutes: (first response, resolution)
+    "S1": (60, 8 * 60),
+    "S2": (4 * 60, 3 * 24 * 60),
+    "S3": (8 * 60, 10 * 24 * 60),
+    "S4": (2 * 24 * 60, 30 * 24 * 60),
+}
+
+
+@dataclass
+class AgreementTerms:
+    customer_owner: str = "partner"
+    customer_billing: str = "partner"
+    troubleshooting_required: str = ""
+    customer_kb_access: bool = False
+    update_distribution: str = ""
+    vendor_may_contact_customers: bool = False
+    fee_model: str = "percentage"
+    fee_percentage: Decimal | None = Decimal("20")
+    fixed_fee: Decimal | None = None
+    fee_period: str = "quarter"
+    certification_validity_months: int = 12
+    coverage: str = "business_hours"
+    timezone: str = "UTC"
+    business_days: str = "mon,tue,wed,thu,fri"
+    business_start: str = "09:00"
+    business_end: str = "17:00"
+    vendor_contact: str = ""
+    partner_contact: str = ""
+    out_of_hours_cover: str = "none"
+    out_of_hours_response_minutes: int | None = None
+    out_of_hours_extra_cost: Decimal | None = None
+    #: severity -> (first response minutes, resolution minutes)
+    sla: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_SLA))
+    #: product id -> minimum active certified technicians
+    minimums: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_agreement(cls, agreement: Agreement) -> "AgreementTerms":
+        terms = cls(**{name: getattr(agreement, name) for name in TERM_FIELDS})
+        terms.sla = {t.severity: (t.first_response_minutes, t.resolution_minutes)
+                     for t in agreement.sla_targets}
+        terms.minimums = {m.product_id: m.minimum for m in agreement.product_minimums}
+        return terms
+
+    def as_dict(self) -> dict:
+        data = {name: getattr(self, name) for name in TERM_FIELDS}
+        data["sla"] = {k: list(v) for k, v in sorted(self.sla.items())}
+        data["minimums"] = {str(k): v for k, v in sorted(self.minimums.items())}
+        return data
+
+
+def _valid_timezone(name: str) -> bool:
+    if name not in available_timezones() and name != "UTC":
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def validate_terms(terms: AgreementTerms) -> None:
+    """Raise a DomainError listing every term that is missing or inconsistent."""
+    errors = {}
+    choices = (("customer_owner", PARTY), ("customer_billing", PARTY), ("fee_model", FEE_MODELS),
+               ("fee_period", FEE_PERIODS), ("coverage", COVERAGES),
+               ("out_of_hours_cover", OUT_OF_HOURS_COVER))
+    for name, allowed in choices:
+        if getattr(terms, name) not in allowed:
+            errors[name] = f"Choose one of: {', '.join(allowed)}."
+    if terms.fee_model == "percentage":
+        if terms.fee_percentage is None or not (0 <= terms.fee_percentage <= 100):
+            errors["fee_percentage"] = "A percentage between 0 and 100 is required."
+        terms.fixed_fee = None
+    elif terms.fee_model == "fixed":
+        if terms.fixed_fee is None or terms.fixed_fee < 0:
+            errors["fixed_fee"] = "A fixed fee of zero or more is required."
+        terms.fee_percentage = None
+    if not terms.certification_validity_months or terms.certification_validity_months < 1:
+        errors["certification_validity_months"] = "At least one month."
+    if terms.coverage == "business_hours":
+        if not _valid_timezone(terms.timezone):
+            errors["timezone"] = "Unknown time zone (use a name such as Europe/Paris)."
+        days = [d for d in terms.business_days.split(",") if d]
+        if not days or any(d not in WEEKDAYS for d in days):
+            errors["business_days"] = "Choose at least one working day."
+        start_ok, end_ok = HHMM.match(terms.business_start), HHMM.match(terms.business_end)
+        if not start_ok:
+            errors["business_start"] = "Use HH:MM."
+        if not end_ok:
+            errors["business_end"] = "Use HH:MM."
+        if start_ok and end_ok and (time.fromisoformat(terms.business_start)
+                                    >= time.fromisoformat(terms.business_end)):
+            errors["business_end"] = "The working day must end after it starts."
+    elif not _valid_timezone(terms.timezone or "UTC"):
+        errors["timezone"] = "Unknown time zone."
+    for severity in SEVERITIES:
+        first, resolution = terms.sla.get(severity, (None, None))
+        if not first or first <= 0:
+            errors[f"sla.{severity}.first_response"] = "A positive number of minutes."
+        elif not resolution or resolution < first:
+            errors[f"sla.{severity}.resolution"] = "At least the first-response target."
+    for product_id, minimum in terms.minimums.items():
+        if db.session.get(Product, product_id) is None:
+            errors[f"minimums.{product_id}"] = "Unknown product."
+        elif minimum is None or minimum < 0:
+            errors[f"minimums.{product_id}"] = "Zero or more."
+    if terms.out_of_hours_cover != "none" and not terms.out_of_hours_response_minutes:
+        errors["out_of_hours_response_minutes"] = "Say how fast out-of-hours cover responds."
+    if errors:
+        raise DomainError("validation_error", "Some terms are missing or inconsistent.",
+                          fields=errors)
+
+
+def propose_agreement(partner: Partner, terms: AgreementTerms, *, actor) -> Agreement:
+    """The vendor proposes a new version; it is not in force until the partner accepts."""
+    validate_terms(terms)
+    if partner.pending_agreement is not None:
+        raise DomainError("proposal_pending",
+                          "A proposal is already waiting for the partner; withdraw it first.",
+                          status=409)
+    last = db.session.scalar(
+        select(func.max(Agreement.version)).where(Agreement.partner_id == partner.id)
+    )
+    agreement = Agreement(partner=partner, version=(last or 0) + 1, status="proposed",
+                          proposed_by_id=actor.id if actor else None,
+                          **{name: getattr(terms, name) for name in TERM_FIELDS})
+    agreement.sla_targets = [
+        SlaTarget(severity=s, first_response_minutes=f, resolution_minutes=r)
+        for s, (f, r) in sorted(terms.sla.items())
+    ]
+    agreement.product_minimums = [
+        ProductMinimum(product_id=p, minimum=m) for p, m in sorted(terms.minimums.items())
+    ]
+    db.session.add(agreement)
+    db.session.flush()
+    in_force = partner.agreement_in_force
+    record_change("agreement.proposed", agreement, partner_id=partner.id, actor=actor,
+                  before=AgreementTerms.from_agreement(in_force).as_dict() if in_force else None,
+                  after=terms.as_dict(), summary=f"Version {agreement.version} proposed")
+    _notify_partner_admins(partner, agreement)
+    return agreement
+
+
+def _require_proposed(agreement: Agreement) -> None:
+    if agreement.status != "proposed":
+        raise DomainError("invalid_transition",
+                          f"Version {agreement.version} is {agreement.status}, not awaiting a "
+                          "decision.", status=409)
+
+
+def accept_agreement(agreement: Agreement, *, actor) -> Agreement:
+    """The partner admin accepts: this version comes into force, the previous is superseded."""
+    _require_proposed(agreement)
+    now = utcnow()
+    previous = agreement.partner.agreement_in_force
+    if previous is not None:
+        previous.status = "superseded"
+        previous.in_force_until = now
+        db.session.flush()  # the partial unique index allows one version in force
+    agreement.status = "in_force"
+    agreement.decided_by_id = actor.id
+    agreement.decided_at = now
+    agreement.in_force_from = now
+    record_change("agreement.accepted", agreement, partner_id=agreement.partner_id, actor=actor,
+                  before={"status": "proposed",
+                          "in_force_version": previous.version if previous else None},
+                  after={"status": "in_force", "in_force_version": agreement.version},
+                  summary=f"Version {agreement.version} accepted and in force")
+    return agreement
+
+
+def return_agreement(agreement: Agreement, comments: str, *, actor) -> Agreement:
+    """The partner admin sends the proposal back with comments for the vendor to revise."""
+    _require_proposed(agreement)
+    comments = (comments or "").strip()
+    if not comments:
+        raise DomainError("comments_required", "Say what should change.",
+                          fields={"comments": "Say what should change."})
+    agreement.status = "returned"
+    agreement.partner_comments = comments
+    agreement.decided_by_id = actor.id
+    agreement.decided_at = utcnow()
+    record_change("agreement.returned", agreement, partner_id=agreement.partner_id, actor=actor,
+                  before={"status": "proposed"},
+                  after={"status": "returned", "comments": comments},
+                  summary=f"Version {agreement.version} sent back with comments")
+    return agreement
+
+
+def withdraw_agreement(agreement: Agreement, *, actor) -> Agreement:
+    """The vendor takes back a proposal the partner has not decided on."""
+    _require_proposed(agreement)
+    agreement.status = "withdrawn"
+    agreement.decided_by_id = actor.id
+    agreement.decided_at = utcnow()
+    record_change("agreement.withdrawn", agreement, partner_id=agreement.partner_id,
+                  actor=actor, before={"status": "proposed"}, after={"status": "withdrawn"},
+                  summary=f"Version {agreement.version} withdrawn")
+    return agreement
+
+
+def _notify_partner_admins(partner: Partner, agreement: Agreement) -> None:
+    from portal.mail import enqueue_mail
+
+    for user in partner.users:
+        if user.role == "partner_admin" and user.is_active:
+            enqueue_mail(user.email, f"Agreement version {agreement.version} proposed",
+                         "mail/agreement_proposed.txt", user=user, partner=partner,
+                         agreement=agreement)
