@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
 
     partner = relationship("Partner", foreign_keys=[partner_id], back_populates="users")
 
+    tenant_column = "partner_id"
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 
