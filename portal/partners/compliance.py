@@ -19,6 +19,8 @@ _providers: dict[str, Callable] = {
     "certified": lambda partner_id, product_id: 0,
     "environment": lambda partner_id, product_id: False,
     "certifications": lambda user: [],
+    # partner_id -> True when escalation quality earns the premier tier (escalations/).
+    "premier_quality": lambda partner_id: False,
 }
 
 
@@ -26,11 +28,13 @@ def register_providers(
     certified: CertifiedCounter | None = None,
     environment: EnvironmentCheck | None = None,
     certifications: CertificationList | None = None,
+    premier_quality: Callable[[int], bool] | None = None,
 ) -> None:
     for name, provider in (
         ("certified", certified),
         ("environment", environment),
         ("certifications", certifications),
+        ("premier_quality", premier_quality),
     ):
         if provider is not None:
             _providers[name] = provider
@@ -78,3 +82,23 @@ def compliance_for(partner: Partner) -> list[ProductCompliance]:
 def is_compliant(partner: Partner) -> bool:
     rows = compliance_for(partner)
     return bool(rows) and all(row.compliant for row in rows)
+
+
+def compute_tier(partner: Partner) -> str:
+    """`registered` until compliant on every product; `premier` when also of good quality."""
+    if not is_compliant(partner):
+        return "registered"
+    return "premier" if _providers["premier_quality"](partner.id) else "certified"
+
+
+def refresh_tier(partner: Partner, *, actor=None) -> str:
+    """Store the computed tier, auditing a change. Called when compliance inputs change."""
+    from portal.audit import record_change
+
+    tier = compute_tier(partner)
+    if tier != partner.tier:
+        record_change("partner.tier_changed", partner, partner_id=partner.id, actor=actor,
+                      before={"tier": partner.tier}, after={"tier": tier},
+                      summary=f"{partner.name} is now {tier}")
+        partner.tier = tier
+    return tier
