@@ -15,6 +15,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
+    if not app.debug and not app.testing and app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
+        if app.config.get("REQUIRE_SECRET_KEY"):
+            raise RuntimeError("Set SECRET_KEY: the development key must not be used here.")
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_path = os.path.join(app.instance_path, "portal.sqlite")
@@ -134,4 +137,7 @@ def register_security_headers(app: Flask) -> None:
 
     @app.teardown_request
     def forget_principal(exc):
+        # The app context (and g) can outlive a request, e.g. in tests that hold one
+        # open: never let one request's user leak into the next.
         g.pop("principal", None)
+        g.pop("_login_user", None)

@@ -12,7 +12,9 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    DEV_SECRET_KEY = "dev-only-not-secret"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    REQUIRE_SECRET_KEY = False
     # None means "SQLite in the instance folder", filled in by create_app().
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -75,6 +77,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    REQUIRE_SECRET_KEY = True
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

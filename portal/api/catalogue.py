@@ -26,10 +26,6 @@ class ProductSchema(Schema):
     releases = fields.List(fields.Nested(ReleaseSchema))
 
 
-def serialise_product(product: Product) -> dict:
-    return ProductSchema().dump(product)
-
-
 @blp.get("/products")
 @signed_in
 @blp.response(200, page_schema(ProductSchema))
@@ -37,4 +33,4 @@ def serialise_product(product: Product) -> dict:
 def list_products():
     """Products with their releases (newest first)."""
     stmt = select(Product).options(selectinload(Product.releases)).order_by(Product.name)
-    return paginate(stmt, serialise_product)
+    return paginate(stmt)  # the response schema serialises the rows

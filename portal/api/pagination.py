@@ -46,13 +46,13 @@ def _page_params() -> tuple[int, int]:
     return values["page"], values["per_page"]
 
 
-def paginate(stmt: Select, serialise) -> dict:
-    """Run `stmt` for the requested page; `serialise` turns one row into a dict."""
+def paginate(stmt: Select, serialise=None) -> dict:
+    """Run `stmt` for the requested page; `serialise` (optional) turns a row into a dict."""
     page, per_page = _page_params()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {
-        "items": [serialise(row) for row in rows],
+        "items": [serialise(row) for row in rows] if serialise else rows,
         "page": page,
         "per_page": per_page,
         "total": total,
