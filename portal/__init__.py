@@ -15,9 +15,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
-    if not app.debug and not app.testing and app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
-        if app.config.get("REQUIRE_SECRET_KEY"):
-            raise RuntimeError("Set SECRET_KEY: the development key must not be used here.")
+    if app.config["REQUIRE_SECRET_KEY"] and app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
+        raise RuntimeError("Set SECRET_KEY: the development key must not be used here.")
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_path = os.path.join(app.instance_path, "portal.sqlite")

@@ -79,7 +79,7 @@ EXTENSION_PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "api-docs.
 
 
 def declared_access(app, endpoint: str):
-    """"public", the frozenset of allowed roles, or None when a view declares nothing."""
+    """ "public", the frozenset of allowed roles, or None when a view declares nothing."""
     if endpoint in EXTENSION_PUBLIC_ENDPOINTS:
         return "public"
     view = app.view_functions[endpoint]

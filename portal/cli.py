@@ -10,8 +10,13 @@ from portal.extensions import db
 
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_demo_command, create_admin_command, create_token_command,
-                    worker_command, serve_command):
+    for command in (
+        seed_demo_command,
+        create_admin_command,
+        create_token_command,
+        worker_command,
+        serve_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -33,12 +38,13 @@ def seed_demo_command():
 @click.password_option()
 def create_admin_command(email, name, password):
     """Create a vendor admin account."""
-    from portal.users.services import UserInput, create_user
     from portal.errors import DomainError
+    from portal.users.services import UserInput, create_user
 
     try:
-        create_user(UserInput(email=email, name=name, role="vendor_admin"), password=password,
-                    actor=None)
+        create_user(
+            UserInput(email=email, name=name, role="vendor_admin"), password=password, actor=None
+        )
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     db.session.commit()
@@ -81,8 +87,12 @@ def worker_command(once, interval):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--demo/--no-demo", default=True, show_default=True,
-              help="Load the demo data when the database is new.")
+@click.option(
+    "--demo/--no-demo",
+    default=True,
+    show_default=True,
+    help="Load the demo data when the database is new.",
+)
 def serve_command(host, port, demo):
     """Apply migrations, load the demo data into a new database, and serve the portal."""
     from portal.demo import database_is_empty, seed_demo

@@ -31,7 +31,9 @@ def database_is_empty() -> bool:
 
 def seed_demo() -> dict:
     if not database_is_empty():
-        raise DatabaseNotEmpty("The database already holds data; seed-demo only fills an empty one.")
+        raise DatabaseNotEmpty(
+            "The database already holds data; seed-demo only fills an empty one."
+        )
     world: dict = {}
     _seed_vendor(world)
     _seed_products(world)
@@ -49,9 +51,11 @@ def seed_demo() -> dict:
 
 
 def _user(world, email, name, role, partner=None):
-    user = create_user(UserInput(email=email, name=name, role=role,
-                                 partner_id=partner.id if partner else None),
-                       password=DEMO_PASSWORD, actor=None)
+    user = create_user(
+        UserInput(email=email, name=name, role=role, partner_id=partner.id if partner else None),
+        password=DEMO_PASSWORD,
+        actor=None,
+    )
     world.setdefault("users", {})[email] = user
     return user
 
@@ -63,8 +67,7 @@ def _seed_vendor(world):
 
 
 def _seed_products(world):
-    server = save_product("Orbit Server", "orbit-server",
-                          "The on-premises collaboration server.")
+    server = save_product("Orbit Server", "orbit-server", "The on-premises collaboration server.")
     for version, day, major, supported in (
         ("3.8.0", date(2024, 3, 4), False, False),
         ("4.0.0", date(2025, 2, 10), True, True),
@@ -88,16 +91,30 @@ def _seed_partners(world):
     mobile = world["products"]["orbit-mobile"]
     world["partners"] = {}
     for slug, name, region, domain, coverage, customers in (
-        ("acme", "Acme Integrations", "EMEA", "acme.example", "24x7",
-         [("Northwind Traders", 1200), ("Contoso Pharma", 450), ("Fabrikam Logistics", 80)]),
-        ("globex", "Globex Services", "Americas", "globex.example", "business_hours",
-         [("Initech", 300), ("Umbrella Health", 2200)]),
+        (
+            "acme",
+            "Acme Integrations",
+            "EMEA",
+            "acme.example",
+            "24x7",
+            [("Northwind Traders", 1200), ("Contoso Pharma", 450), ("Fabrikam Logistics", 80)],
+        ),
+        (
+            "globex",
+            "Globex Services",
+            "Americas",
+            "globex.example",
+            "business_hours",
+            [("Initech", 300), ("Umbrella Health", 2200)],
+        ),
     ):
-        partner = save_partner(PartnerInput(name=name, slug=slug, region=region,
-                                            support_manager_id=manager.id))
+        partner = save_partner(
+            PartnerInput(name=name, slug=slug, region=region, support_manager_id=manager.id)
+        )
         world["partners"][slug] = partner
-        partner_admin = _user(world, f"admin@{domain}", f"{name.split()[0]} Admin",
-                              "partner_admin", partner)
+        partner_admin = _user(
+            world, f"admin@{domain}", f"{name.split()[0]} Admin", "partner_admin", partner
+        )
         _user(world, f"tech@{domain}", f"{name.split()[0]} Technician", "technician", partner)
         _user(world, f"newbie@{domain}", f"{name.split()[0]} Newbie", "technician", partner)
         for customer_name, seats in customers:

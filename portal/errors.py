@@ -38,11 +38,27 @@ _DEFAULT_CODES = {
 }
 
 
+# Werkzeug's default descriptions speak to browsers; API clients get these instead.
+_API_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Authentication required: send `Authorization: Bearer <token>`.",
+    403: "Your role does not allow this.",
+    404: "Not found, or not visible to you.",
+    405: "This method is not allowed on this URL.",
+    413: "The request is too large.",
+    500: "Something went wrong on our side.",
+}
+
+
 def error_body(status: int, code: str | None = None, message: str = "", fields=None) -> dict:
-    error = {"code": code or _DEFAULT_CODES.get(status, "error"), "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
+    """API.md's error body; `fields` is always present so clients can read it blindly."""
+    return {
+        "error": {
+            "code": code or _DEFAULT_CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
 
 
 def json_error(status: int, code: str | None = None, message: str = "", fields=None):
@@ -53,15 +69,64 @@ def json_error(status: int, code: str | None = None, message: str = "", fields=N
     return response
 
 
+def flatten_messages(messages, path: str = "") -> dict[str, str]:
+    """Marshmallow's nested error messages as `{"field.path": "what is wrong"}`.
+
+    `{"reproduction": {"steps": ["Missing data for required field."]}, "ids": {0: [...]}}`
+    becomes `{"reproduction.steps": "Missing data for required field.", "ids.0": ...}`;
+    errors of a whole object (`_schema`) are reported at the object's own path.
+    """
+    if isinstance(messages, dict):
+        flat = {}
+        for key, value in messages.items():
+            child = path if key == "_schema" else f"{path}.{key}" if path else str(key)
+            flat.update(flatten_messages(value, child))
+        return flat
+    if isinstance(messages, list | tuple):
+        flat = {}
+        for item in messages:
+            for key, text in flatten_messages(item, path).items():
+                flat[key] = f"{flat[key]} {text}" if key in flat else text
+        return flat
+    return {path: str(messages)}
+
+
+def _request_argument_error(exc: HTTPException, data: dict):
+    """webargs (flask-smorest `@blp.arguments`) refused the request's input.
+
+    It aborts with `data["messages"]` keyed by location: `{"json": {"email": [...]}}`.
+    """
+    if isinstance(getattr(exc, "exc", None), ValueError):
+        # json.JSONDecodeError or UnicodeDecodeError: the body is not JSON at all.
+        return json_error(400, "malformed_json", "The request body is not valid JSON.")
+    fields = {}
+    for location, messages in data["messages"].items():
+        for path, text in flatten_messages(messages).items():
+            fields[path or location] = text
+    return json_error(exc.code or 422, "validation_error", "Some fields are not valid.", fields)
+
+
 def handle_http_exception(exc: HTTPException):
     """API paths get API.md's error body; pages get a friendly page."""
     status = exc.code or 500
     if is_api_request():
-        data = getattr(exc, "data", None) or {}
-        code = data.get("code") if isinstance(data, dict) else None
-        message = (data.get("message") if isinstance(data, dict) else None) or exc.description
-        fields = data.get("fields") if isinstance(data, dict) else None
-        return json_error(status, code, message, fields)
+        data = getattr(exc, "data", None)
+        data = data if isinstance(data, dict) else {}
+        if "messages" in data:
+            response = _request_argument_error(exc, data)
+        else:
+            message = data.get("message") or exc.description
+            if status == 429:
+                # Flask-Limiter describes the limit ("10 per 1 minute"), not the refusal.
+                message = f"Too many requests ({exc.description}). Try again later."
+            elif message == type(exc).description:
+                message = _API_MESSAGES.get(status, message)
+            response = json_error(status, data.get("code"), message, data.get("fields"))
+        # Keep what the exception says about the request, e.g. `Allow` on a 405.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers.setdefault(name, value)
+        return response
     if status == 405 or 300 <= status < 400:
         return exc
     return render_template("errors/error.html", status=status, error=exc), status

@@ -89,5 +89,3 @@ def count_queries(app):
             self.count += 1
 
     return Counter
-
-

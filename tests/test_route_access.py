@@ -118,8 +118,9 @@ def _request(app, world, principal, rule, method):
         if user is not None:
             headers["Authorization"] = f"Bearer {api_token(user)}"
     elif user is not None:
-        response = client.post("/login", data={"email": user.email,
-                                               "password": "correct-horse-battery"})
+        response = client.post(
+            "/login", data={"email": user.email, "password": "correct-horse-battery"}
+        )
         assert response.status_code == 302, f"could not sign in as {principal}"
     kwargs = {"json": {}} if url.startswith("/api/") and method != "GET" else {}
     response = client.open(url, method=method, headers=headers, **kwargs)
@@ -155,8 +156,9 @@ def _check(app, world, principal, rule, endpoint, method):
     assert status not in (401, 403, 404), where
 
 
-@pytest.mark.parametrize(("rule", "endpoint", "method"), ROUTES,
-                         ids=[f"{m} {r}" for r, _, m in ROUTES])
+@pytest.mark.parametrize(
+    ("rule", "endpoint", "method"), ROUTES, ids=[f"{m} {r}" for r, _, m in ROUTES]
+)
 def test_route_answers_each_principal_as_declared(route_app, rule, endpoint, method):
     from tests.conftest import _empty_all_tables
 

@@ -37,7 +37,9 @@ class Release(db.Model):
 
     __tablename__ = "releases"
     tenant_free = True
-    __table_args__ = (UniqueConstraint("product_id", "version", name="uq_releases_product_version"),)
+    __table_args__ = (
+        UniqueConstraint("product_id", "version", name="uq_releases_product_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)

@@ -11,8 +11,11 @@ from portal.partners.services import PartnerInput, save_partner
 
 def test_partner_change_records_actor_before_and_after(world):
     admin = world.user("vendor_admin")
-    save_partner(PartnerInput(name="Acme", slug="acme", region="APAC", status="suspended"),
-                 world.acme, actor=admin)
+    save_partner(
+        PartnerInput(name="Acme", slug="acme", region="APAC", status="suspended"),
+        world.acme,
+        actor=admin,
+    )
     db.session.commit()
     entry = db.session.scalars(
         db.select(AuditEntry).where(AuditEntry.action == "partner.suspended")

@@ -25,8 +25,9 @@ def test_without_certification_data_nobody_is_compliant(world):
 
 
 def test_compliant_needs_minimum_certified_and_an_environment(world, providers):
-    providers(certified=lambda partner_id, product_id: 1,
-              environment=lambda partner_id, product_id: False)
+    providers(
+        certified=lambda partner_id, product_id: 1, environment=lambda partner_id, product_id: False
+    )
     assert not is_compliant(world.acme)  # environment missing
     providers(environment=lambda partner_id, product_id: True)
     assert is_compliant(world.acme)
