@@ -5,6 +5,7 @@ import time
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from portal.extensions import db
 
@@ -38,15 +39,22 @@ def seed_demo_command():
 @click.password_option()
 def create_admin_command(email, name, password):
     """Create a vendor admin account."""
+    from portal.auth.forms import MIN_PASSWORD_LENGTH
     from portal.errors import DomainError
     from portal.users.services import UserInput, create_user
 
+    # The rule of the password forms on the pages holds here too.
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"must have at least {MIN_PASSWORD_LENGTH} characters.", param_hint="password"
+        )
     try:
         create_user(
             UserInput(email=email, name=name, role="vendor_admin"), password=password, actor=None
         )
     except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+        details = "; ".join(f"{field}: {text}" for field, text in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
     db.session.commit()
     click.echo(f"Vendor admin {email} created.")
 
@@ -101,5 +109,7 @@ def serve_command(host, port, demo):
     if demo and database_is_empty():
         seed_demo()
         click.echo("Demo data loaded (password 'demo-password' for every demo account).")
+    db.session.remove()
     click.echo(f"Serving on http://{host}:{port}")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Flask's app.run() does nothing when called from its own CLI; serve directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)

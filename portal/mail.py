@@ -22,7 +22,9 @@ from portal.models.outbox import OutboxMessage
 def enqueue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
     """Render `template` (a text template under mail/) and queue it for `recipient`."""
     body = render_template(template, **context)
-    message = OutboxMessage(recipient=recipient, subject=subject[:200], body=body)
+    # One line: a subject built from user input must not break (or inject) mail headers.
+    subject = " ".join(subject.split())[:200]
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body)
     db.session.add(message)
     return message
 
@@ -34,14 +36,19 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_S"]))
 
 
-def _smtp_send(message: OutboxMessage) -> None:
-    config = current_app.config
+def _email_for(message: OutboxMessage) -> EmailMessage:
+    """The e-mail to send; ValueError when a header cannot be written (e.g. a line break)."""
     email = EmailMessage()
-    email["From"] = config["MAIL_SENDER"]
+    email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.body)
+    return email
+
+
+def _smtp_send(email: EmailMessage) -> None:
+    config = current_app.config
     with smtplib.SMTP(
         config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_S"]
     ) as smtp:
@@ -73,7 +80,16 @@ def deliver_due(limit: int = 50, now: datetime | None = None) -> dict[str, int]:
     for message in _due_messages(now, limit):
         message.attempts += 1
         try:
-            _smtp_send(message)
+            email = _email_for(message)
+        except ValueError as exc:
+            # It can never be sent; raising here would undo the whole batch, whose
+            # messages already went out, and stop the worker on every run.
+            message.last_error = f"Cannot build the e-mail: {exc}"[:500]
+            message.status = "failed"
+            counts["failed"] += 1
+            continue
+        try:
+            _smtp_send(email)
         except (OSError, smtplib.SMTPException) as exc:
             message.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if message.attempts >= max_attempts:

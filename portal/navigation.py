@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
 
 from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, TECHNICIAN, VENDOR_ADMIN, VENDOR_ENGINEER
 
@@ -41,3 +41,18 @@ NAV_ITEMS = (
 def navigation_for(principal) -> list[NavItem]:
     role = principal.role if principal.is_authenticated else None
     return [item for item in NAV_ITEMS if item.roles is None or role in item.roles]
+
+
+def can_use(endpoint: str, principal=None) -> bool:
+    """Whether the principal's role may call `endpoint`, as its access decorator declares.
+
+    Templates use it (as `can(...)`) to show only the buttons and links that would work;
+    the decorator on the view still decides. Tenant scope is checked by the view.
+    """
+    from portal.access import current_principal, declared_access
+
+    principal = principal if principal is not None else current_principal()
+    access = declared_access(current_app, endpoint)
+    if access == "public":
+        return True
+    return bool(access) and principal.is_authenticated and principal.role in access

@@ -5,9 +5,11 @@ PostgreSQL database; `.ci/test` runs the suite once on each. The schema is built
 the Alembic migrations, as in production; every test starts from empty tables.
 """
 
+import contextvars
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -18,12 +20,27 @@ from portal.extensions import db, limiter
 pytest_plugins = ["tests.factories"]
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a real server does.
+
+    Tests hold an application context open (for the database), and Flask reuses an
+    active application context for test-client requests, so whatever extensions keep in
+    `g` (the signed-in user, the CSRF token) would leak from one request, and one
+    client, to the next. The test's own session keeps its objects: call
+    `db.session.expire_all()` before reading what a request changed.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL") or (
         "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
     )
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:

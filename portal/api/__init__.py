@@ -8,13 +8,37 @@ from datetime import timedelta
 
 from flask import Flask, g, request
 from flask_smorest import Api
+from marshmallow import Schema, fields
 
 from portal.access import Anonymous, is_api_request
 from portal.extensions import csrf, db
 from portal.models.base import utcnow
 from portal.models.users import ApiToken
 
-api = Api()
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "A stable snake_case code"})
+    message = fields.String(required=True, metadata={"description": "A human sentence"})
+    field_messages = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        data_key="fields",
+        metadata={"description": "What is wrong with each field, by dotted path"},
+    )
+
+
+class ErrorSchema(Schema):
+    """API.md's error body, documented for every error response of the OpenAPI document."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class PortalApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = PortalApi()
 
 # Writing last_used_at on every call would turn every read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=5)

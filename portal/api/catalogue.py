@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.access import signed_in
-from portal.api.pagination import page_schema, paginate
+from portal.api.pagination import PAGE_PARAMETERS, page_schema, paginate
 from portal.models import Product
 
 blp = Blueprint("api_products", __name__, url_prefix="/api/v1", description="Products")
@@ -29,7 +29,7 @@ class ProductSchema(Schema):
 @blp.get("/products")
 @signed_in
 @blp.response(200, page_schema(ProductSchema))
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=[{"bearerAuth": []}], parameters=PAGE_PARAMETERS)
 def list_products():
     """Products with their releases (newest first)."""
     stmt = select(Product).options(selectinload(Product.releases)).order_by(Product.name)

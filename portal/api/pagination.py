@@ -9,8 +9,14 @@ from portal.extensions import db
 
 
 class PageArgs(Schema):
+    """The paging parameters, for the OpenAPI document (`_page_params` reads them)."""
+
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=200))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+#: `@blp.doc(parameters=PAGE_PARAMETERS)` on every list endpoint documents `?page=&per_page=`.
+PAGE_PARAMETERS = [{"in": "query", "schema": PageArgs}]
 
 
 def page_schema(item_schema: type[Schema]) -> type[Schema]:

@@ -5,7 +5,8 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import selectinload
 
 from portal.access import get_visible_or_404, scoped, signed_in
-from portal.api.pagination import page_schema, paginate
+from portal.api.fields import Timestamp
+from portal.api.pagination import PAGE_PARAMETERS, page_schema, paginate
 from portal.models import Agreement, Customer, Partner, User
 from portal.partners.compliance import certifications_of, compliance_for, is_compliant
 from portal.roles import TECHNICIAN
@@ -32,7 +33,7 @@ class SlaSchema(Schema):
 class AgreementSchema(Schema):
     version = fields.Integer()
     status = fields.String()
-    in_force_from = fields.DateTime(format="iso")
+    in_force_from = Timestamp()
     customer_owner = fields.String()
     customer_billing = fields.String()
     troubleshooting_required = fields.String()
@@ -108,7 +109,7 @@ def serialise_partner(partner: Partner) -> dict:
 @blp.get("/partners")
 @signed_in
 @blp.response(200, page_schema(PartnerSchema))
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, parameters=PAGE_PARAMETERS)
 def list_partners():
     """Vendor roles see every partner; partner users their own."""
     stmt = scoped(Partner).options(selectinload(Partner.agreements)).order_by(Partner.name)
@@ -134,7 +135,7 @@ def get_partner(partner_id: int):
 @blp.get("/partners/<int:partner_id>/technicians")
 @signed_in
 @blp.response(200, page_schema(TechnicianSchema))
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, parameters=PAGE_PARAMETERS)
 def list_technicians(partner_id: int):
     """The partner's technicians, with their certifications."""
     partner = get_visible_or_404(Partner, partner_id)
@@ -159,7 +160,7 @@ def list_technicians(partner_id: int):
 @blp.get("/partners/<int:partner_id>/customers")
 @signed_in
 @blp.response(200, page_schema(CustomerSchema))
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, parameters=PAGE_PARAMETERS)
 def list_customers(partner_id: int):
     """The partner's end-customers with their seats."""
     partner = get_visible_or_404(Partner, partner_id)

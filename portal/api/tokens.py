@@ -57,7 +57,7 @@ def create_api_token(body):
         raise DomainError("invalid_credentials", "E-mail or password is not correct.", status=401)
     _, raw = create_token(user, body["name"][:80])
     db.session.commit()
-    return {"token": raw}
+    return {"token": raw}, {"Cache-Control": "no-store"}
 
 
 @blp.get("/me")

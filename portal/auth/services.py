@@ -1,6 +1,6 @@
 """Signing in, passwords and personal API tokens."""
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.audit import record_change
@@ -22,11 +22,19 @@ def authenticate(email: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise DomainError("wrong_password", "The current password is not correct.",
-                          fields={"current_password": "Not correct."})
+        raise DomainError(
+            "wrong_password",
+            "The current password is not correct.",
+            fields={"current_password": "Not correct."},
+        )
     user.set_password(new)
-    record_change("user.password_changed", user, partner_id=user.partner_id, actor=user,
-                  summary=f"{user.email} changed their password")
+    record_change(
+        "user.password_changed",
+        user,
+        partner_id=user.partner_id,
+        actor=user,
+        summary=f"{user.email} changed their password",
+    )
 
 
 # --- Password links (invitation and reset) -------------------------------------------
@@ -55,27 +63,45 @@ def user_for_password_token(token: str) -> User | None:
 
 
 def _password_link(user: User) -> str:
-    path = url_for("auth.set_password", token=password_link_token(user))
+    # Built from the URL map, not the request: a CLI command or the worker may invite too.
+    path = current_app.url_map.bind("").build(
+        "auth.set_password", {"token": password_link_token(user)}
+    )
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
 def send_invitation(user: User) -> None:
-    enqueue_mail(user.email, "Your Partner Support Portal account", "mail/invitation.txt",
-                 user=user, link=_password_link(user))
+    enqueue_mail(
+        user.email,
+        "Your Partner Support Portal account",
+        "mail/invitation.txt",
+        user=user,
+        link=_password_link(user),
+    )
 
 
 def send_password_reset(email: str) -> None:
     """Queue a reset link if the account exists; say nothing either way."""
     user = User.by_email(email)
     if user is not None and user.is_active:
-        enqueue_mail(user.email, "Reset your Partner Support Portal password",
-                     "mail/password_reset.txt", user=user, link=_password_link(user))
+        enqueue_mail(
+            user.email,
+            "Reset your Partner Support Portal password",
+            "mail/password_reset.txt",
+            user=user,
+            link=_password_link(user),
+        )
 
 
 def set_password_from_link(user: User, new: str) -> None:
     user.set_password(new)
-    record_change("user.password_set", user, partner_id=user.partner_id, actor=user,
-                  summary=f"{user.email} set their password from an e-mailed link")
+    record_change(
+        "user.password_set",
+        user,
+        partner_id=user.partner_id,
+        actor=user,
+        summary=f"{user.email} set their password from an e-mailed link",
+    )
 
 
 # --- API tokens ---------------------------------------------------------------------
@@ -83,8 +109,13 @@ def set_password_from_link(user: User, new: str) -> None:
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     token, raw = ApiToken.issue(user, name.strip() or "API token")
-    record_change("token.created", token, partner_id=user.partner_id, actor=user,
-                  after={"name": token.name, "prefix": token.prefix})
+    record_change(
+        "token.created",
+        token,
+        partner_id=user.partner_id,
+        actor=user,
+        after={"name": token.name, "prefix": token.prefix},
+    )
     return token, raw
 
 
@@ -94,5 +125,11 @@ def revoke_token(user: User, token: ApiToken) -> None:
     if token.is_revoked:
         return
     token.revoke()
-    record_change("token.revoked", token, partner_id=user.partner_id, actor=user,
-                  before={"revoked": False}, after={"revoked": True, "prefix": token.prefix})
+    record_change(
+        "token.revoked",
+        token,
+        partner_id=user.partner_id,
+        actor=user,
+        before={"revoked": False},
+        after={"revoked": True, "prefix": token.prefix},
+    )

@@ -76,8 +76,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.send_password_reset(form.email.data)
         db.session.commit()
-        flash("If that address has an account, a link to set a new password is on its way.",
-              "info")
+        flash("If that address has an account, a link to set a new password is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -146,8 +145,12 @@ def create_token():
     _, raw = services.create_token(current_principal(), form.name.data)
     db.session.commit()
     flash("Token created. Copy it now: it will not be shown again.", "success")
-    # Rendered directly (not redirected) so the raw token is never stored in the session.
-    return _render_profile(ChangePasswordForm(prefix="pw"), NewTokenForm(prefix="token"), raw)
+    # Rendered directly (not redirected) so the raw token is never stored in the session,
+    # and not cached, so that it is shown once.
+    page, status = _render_profile(
+        ChangePasswordForm(prefix="pw"), NewTokenForm(prefix="token"), raw
+    )
+    return page, status, {"Cache-Control": "no-store"}
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -37,6 +37,11 @@ TERM_FIELDS = (
     "out_of_hours_cover", "out_of_hours_response_minutes", "out_of_hours_extra_cost",
 )
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Upper bounds keep values within their columns (numeric(12,2), integer) and sane.
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_MINUTES = 366 * 24 * 60
+MAX_MINIMUM = 10_000
+MAX_VALIDITY_MONTHS = 120
 
 DEFAULT_SLA = {  # minutes: (first response, resolution)
     "S1": (60, 8 * 60),
@@ -113,11 +118,14 @@ def validate_terms(terms: AgreementTerms) -> None:
             errors["fee_percentage"] = "A percentage between 0 and 100 is required."
         terms.fixed_fee = None
     elif terms.fee_model == "fixed":
-        if terms.fixed_fee is None or terms.fixed_fee < 0:
+        if terms.fixed_fee is None or not (0 <= terms.fixed_fee <= MAX_AMOUNT):
             errors["fixed_fee"] = "A fixed fee of zero or more is required."
         terms.fee_percentage = None
-    if not terms.certification_validity_months or terms.certification_validity_months < 1:
-        errors["certification_validity_months"] = "At least one month."
+    validity = terms.certification_validity_months
+    if not validity or not (1 <= validity <= MAX_VALIDITY_MONTHS):
+        errors["certification_validity_months"] = (
+            f"At least one month, and {MAX_VALIDITY_MONTHS} at most."
+        )
     if terms.coverage == "business_hours":
         if not _valid_timezone(terms.timezone):
             errors["timezone"] = "Unknown time zone (use a name such as Europe/Paris)."
@@ -136,17 +144,23 @@ def validate_terms(terms: AgreementTerms) -> None:
         errors["timezone"] = "Unknown time zone."
     for severity in SEVERITIES:
         first, resolution = terms.sla.get(severity, (None, None))
-        if not first or first <= 0:
+        if not first or not (0 < first <= MAX_MINUTES):
             errors[f"sla.{severity}.first_response"] = "A positive number of minutes."
-        elif not resolution or resolution < first:
-            errors[f"sla.{severity}.resolution"] = "At least the first-response target."
+        elif not resolution or not (first <= resolution <= MAX_MINUTES):
+            errors[f"sla.{severity}.resolution"] = (
+                "At least the first-response target, and a year at most."
+            )
     for product_id, minimum in terms.minimums.items():
         if db.session.get(Product, product_id) is None:
             errors[f"minimums.{product_id}"] = "Unknown product."
-        elif minimum is None or minimum < 0:
+        elif minimum is None or not (0 <= minimum <= MAX_MINIMUM):
             errors[f"minimums.{product_id}"] = "Zero or more."
     if terms.out_of_hours_cover != "none" and not terms.out_of_hours_response_minutes:
         errors["out_of_hours_response_minutes"] = "Say how fast out-of-hours cover responds."
+    elif not (0 <= (terms.out_of_hours_response_minutes or 0) <= MAX_MINUTES):
+        errors["out_of_hours_response_minutes"] = "A number of minutes (a year at most)."
+    if not (0 <= (terms.out_of_hours_extra_cost or 0) <= MAX_AMOUNT):
+        errors["out_of_hours_extra_cost"] = "An amount of zero or more."
     if errors:
         raise DomainError("validation_error", "Some terms are missing or inconsistent.",
                           fields=errors)

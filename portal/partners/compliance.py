@@ -54,6 +54,9 @@ class ProductCompliance:
 
     @property
     def compliant(self) -> bool:
+        # A minimum of 0 means the partner is not bound to support the product.
+        if self.minimum == 0:
+            return True
         return self.certified_active >= self.minimum and self.environment_ok
 
     @property

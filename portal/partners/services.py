@@ -14,6 +14,7 @@ from portal.roles import SUPPORT_MANAGER
 
 PARTNER_FIELDS = ("name", "slug", "region", "status", "support_manager_id")
 CUSTOMER_FIELDS = ("name", "seats")
+MAX_SEATS = 2_000_000_000  # within a 32-bit integer column
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -76,6 +77,8 @@ def save_customer(partner: Partner, name: str, seats: int, customer: Customer | 
         fields["name"] = "A name is required."
     if seats is None or seats < 0:
         fields["seats"] = "Seats must be zero or more."
+    elif seats > MAX_SEATS:
+        fields["seats"] = f"At most {MAX_SEATS:,} seats."
     clash = db.session.scalar(
         select(Customer).where(Customer.partner_id == partner.id, Customer.name == name)
     )
