@@ -1,13 +1,278 @@
-"""Knowledge-base pages."""
+"""Knowledge-base pages: search, articles, the editor, revision history, votes.
 
-from flask import Blueprint, render_template
+The same URLs serve anonymous readers (public articles) and signed-in users (what
+their role may see); `services.visible_articles` decides, `get_visible_article_or_404`
+loads. Editing is for the roles that write articles.
+"""
 
-from portal.access import public
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
 
-bp = Blueprint("kb", __name__, url_prefix="/kb", template_folder="templates")
+from knowledge_base import search, services
+from knowledge_base.diff import revision_diff
+from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
+from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article, ArticleTag
+from knowledge_base.rendering import render_markdown
+from knowledge_base.services import EDITOR_ROLES, get_visible_article_or_404
+from portal.access import current_principal, public, roles_required, signed_in
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Product
+from portal.signals import major_release_published
+
+bp = Blueprint("kb", __name__, url_prefix="/kb", template_folder="templates", cli_group=None)
+
+PER_PAGE = 20
+
+
+class ResultsPage(Pagination):
+    """Search results in the shape the pager macro reads (page, pages, iter_pages…)."""
+
+    def __init__(self, results: search.SearchResults):
+        self.page, self.per_page, self.max_per_page = results.page, results.per_page, None
+        self.items, self.total = results.hits, results.total
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def _filters_from_args(reader) -> search.SearchFilters:
+    args = request.args
+    kind = args.get("kind") if args.get("kind") in KINDS else None
+    status = args.get("status") if args.get("status") in STATUSES else None
+    return search.SearchFilters(
+        product=(args.get("product") or "").strip()[:60] or None,
+        kind=kind,
+        tag=(args.get("tag") or "").strip()[:40] or None,
+        status=status,
+        needs_review=args.get("review") == "1",
+    )
+
+
+def _page_number() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
+def _popular_tags(reader, limit: int = 16) -> list[tuple[str, int]]:
+    """Tags of the articles the reader may see, with how many such articles carry each."""
+    count = func.count(ArticleTag.article_id)
+    rows = db.session.execute(
+        select(ArticleTag.tag, count)
+        .join(Article, Article.id == ArticleTag.article_id)
+        .where(services.visibility_clause(reader))
+        .group_by(ArticleTag.tag)
+        .order_by(count.desc(), ArticleTag.tag)
+        .limit(limit)
+    ).all()
+    return [(tag, n) for tag, n in rows]
 
 
 @bp.get("/")
 @public
 def index():
-    return render_template("kb/index.html")
+    reader = current_principal()
+    filters = _filters_from_args(reader)
+    query = request.args.get("q", "")
+    results = search.search_articles(query, reader, filters=filters, page=_page_number(),
+                                     per_page=PER_PAGE)
+    products = db.session.scalars(select(Product).order_by(Product.name)).all()
+    return render_template(
+        "kb/index.html",
+        results=results,
+        page=ResultsPage(results),
+        filters=filters,
+        products=products,
+        kinds=KIND_LABELS,
+        popular_tags=_popular_tags(reader),
+        can_edit=services.is_editor(reader),
+    )
+
+
+@bp.get("/articles/<slug>")
+@public
+def article(slug: str):
+    reader = current_principal()
+    article = get_visible_article_or_404(slug, reader)
+    return render_template(
+        "kb/article.html",
+        article=article,
+        body_html=render_markdown(article.body),
+        related=services.related_articles(article, reader),
+        my_vote=services.vote_of(article, reader),
+        counts=services.vote_counts(article) if reader.is_authenticated and reader.is_vendor
+        else None,
+        can_edit=services.is_editor(reader),
+        vote_form=VoteForm(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/articles/<slug>/vote")
+@signed_in
+def vote(slug: str):
+    reader = current_principal()
+    article = get_visible_article_or_404(slug, reader)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        flash("Choose whether the article was helpful.", "error")
+        return redirect(url_for("kb.article", slug=article.slug, _anchor="helpful"))
+    services.vote(article, reader, helpful=form.helpful.data == "yes")
+    db.session.commit()
+    flash("Thank you for your feedback.", "success")
+    return redirect(url_for("kb.article", slug=article.slug, _anchor="helpful"))
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+def _render_editor(form: ArticleForm, article: Article | None, status: int = 200,
+                   preview=None):
+    return render_template("kb/edit.html", form=form, article=article, preview=preview), status
+
+
+def _save_from_form(form: ArticleForm, article: Article | None):
+    """Preview, or validate and save; returns a response."""
+    reader = current_principal()
+    if form.is_submitted() and form.preview.data:
+        form.validate()
+        return _render_editor(form, article, preview=render_markdown(form.body.data or ""))
+    if not form.validate_on_submit():
+        return _render_editor(form, article, status=400 if form.is_submitted() else 200)
+    try:
+        if article is None:
+            article = services.create_article(form.article_input(), actor=reader,
+                                              publish=bool(form.publish.data))
+            changed = True
+        else:
+            changed = services.update_article(article, form.article_input(), actor=reader,
+                                              expected_revision=form.expected_revision(),
+                                              publish=bool(form.publish.data))
+    except DomainError as exc:
+        db.session.rollback()
+        form.add_service_errors(exc.fields)
+        if not exc.fields:
+            form.form_errors.append(exc.message)
+        return _render_editor(form, article, status=exc.status if exc.status != 422 else 400)
+    db.session.commit()
+    if changed:
+        state = "published" if article.is_published else "saved as a draft"
+        flash(f"“{article.title}” {state} (revision {article.revision_number}).", "success")
+    else:
+        flash("Nothing changed, so no new revision was saved.", "info")
+    return redirect(url_for("kb.article", slug=article.slug))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def new():
+    form = ArticleForm()
+    if not form.is_submitted():
+        form.kind.data, form.visibility.data = "how_to", "partners"
+    return _save_from_form(form, None)
+
+
+@bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def edit(slug: str):
+    article = get_visible_article_or_404(slug, current_principal())
+    form = ArticleForm() if request.method == "POST" else ArticleForm.for_article(article)
+    return _save_from_form(form, article)
+
+
+def _confirmed_action(slug: str, action, success: str):
+    article = get_visible_article_or_404(slug, current_principal())
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("kb.article", slug=slug))
+    action(article, actor=current_principal())
+    db.session.commit()
+    flash(success.format(title=article.title), "success")
+    return redirect(url_for("kb.article", slug=article.slug))
+
+
+@bp.post("/articles/<slug>/publish")
+@roles_required(*EDITOR_ROLES)
+def publish(slug: str):
+    return _confirmed_action(slug, services.publish_article, "“{title}” is published.")
+
+
+@bp.post("/articles/<slug>/unpublish")
+@roles_required(*EDITOR_ROLES)
+def unpublish(slug: str):
+    return _confirmed_action(slug, services.unpublish_article,
+                             "“{title}” is back to draft: only editors see it now.")
+
+
+@bp.post("/articles/<slug>/reviewed")
+@roles_required(*EDITOR_ROLES)
+def mark_reviewed(slug: str):
+    return _confirmed_action(slug, services.mark_reviewed, "“{title}” is marked as reviewed.")
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+@bp.get("/articles/<slug>/history")
+@roles_required(*EDITOR_ROLES)
+def history(slug: str):
+    article = get_visible_article_or_404(slug, current_principal())
+    return render_template("kb/history.html", article=article,
+                           revisions=services.revisions_of(article), confirm_form=ConfirmForm())
+
+
+@bp.get("/articles/<slug>/revisions/<int:number>")
+@roles_required(*EDITOR_ROLES)
+def revision(slug: str, number: int):
+    article = get_visible_article_or_404(slug, current_principal())
+    shown = services.get_revision_or_404(article, number)
+    compare_to = request.args.get("compare", type=int)
+    if compare_to is None:
+        compare_to = number - 1
+    base = (services.get_revision_or_404(article, compare_to)
+            if compare_to >= 1 and compare_to != number else None)
+    return render_template("kb/revision.html", article=article, revision=shown,
+                           diff=revision_diff(base, shown), confirm_form=ConfirmForm(),
+                           revisions=services.revisions_of(article))
+
+
+@bp.post("/articles/<slug>/revisions/<int:number>/restore")
+@roles_required(*EDITOR_ROLES)
+def restore(slug: str, number: int):
+    reader = current_principal()
+    article = get_visible_article_or_404(slug, reader)
+    shown = services.get_revision_or_404(article, number)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("kb.history", slug=slug))
+    expected = int(form.revision.data) if (form.revision.data or "").isdigit() else None
+    services.restore_revision(article, shown, actor=reader, expected_revision=expected)
+    db.session.commit()
+    flash(f"Revision {number} restored as revision {article.revision_number}.", "success")
+    return redirect(url_for("kb.article", slug=article.slug))
+
+
+# --- Reactions to the rest of the portal ------------------------------------------------
+
+
+@major_release_published.connect
+def _flag_outdated_articles(release, actor=None, **_):
+    """A new major release: articles that apply only to older releases need a review."""
+    services.flag_articles_for_major_release(release, actor=actor)
+
+
+# --- Maintenance --------------------------------------------------------------------------------
+
+
+@bp.cli.command("reindex")
+def reindex_command():
+    """Rebuild the knowledge-base search index from the articles."""
+    import click
+
+    count = search.reindex()
+    db.session.commit()
+    click.echo(f"Search index rebuilt for {count} article(s).")

@@ -1,9 +1,9 @@
+import fnmatch
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -51,6 +51,18 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave to their migrations the database objects the models deliberately do not
+    declare, such as full-text search tables, columns and indexes that differ per
+    database. Feature packages list them (fnmatch patterns: a table or index by name,
+    a column as "table.column") in `metadata.info["unmanaged_objects"]`."""
+    if not reflected or compare_to is not None:
+        return True
+    qualified = f"{obj.table.name}.{name}" if type_ == "column" else name
+    patterns = get_metadata().info.get("unmanaged_objects", ())
+    return not any(fnmatch.fnmatchcase(qualified, pattern) for pattern in patterns)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -92,6 +104,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

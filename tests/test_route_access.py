@@ -62,6 +62,12 @@ def _password_token(world: World, principal) -> str:
     return password_link_token(world.user("acme_tech"))
 
 
+def _article_slug(world: World) -> str:
+    from tests.knowledge_base.factories import make_article
+
+    return make_article(world.user("vendor_engineer"), title="Route sample").slug
+
+
 # parameter name -> (sample value for acme, whether the value belongs to the acme tenant)
 SAMPLES = {
     "partner_id": (lambda w, p: w.acme.id, True),
@@ -77,6 +83,9 @@ SAMPLES = {
     "release_id": (_release_id, False),
     "token_id": (_token_id, False),
     "token": (_password_token, False),
+    # A published public article (KB visibility has its own truth tables).
+    "slug": (lambda w, p: _article_slug(w), False),
+    "number": (lambda w, p: 1, False),  # an article's first revision
 }
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -9,7 +9,7 @@ from portal.extensions import db
 
 
 class PageArgs(Schema):
-    """The paging parameters, for the OpenAPI document (`_page_params` reads them)."""
+    """The paging parameters, for the OpenAPI document (`page_params` reads them)."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -32,7 +32,8 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
     )
 
 
-def _page_params() -> tuple[int, int]:
+def page_params() -> tuple[int, int]:
+    """`(page, per_page)` from the query string; a DomainError (400) names a bad value."""
     config = current_app.config
     errors = {}
     values = {}
@@ -54,7 +55,7 @@ def _page_params() -> tuple[int, int]:
 
 def paginate(stmt: Select, serialise=None) -> dict:
     """Run `stmt` for the requested page; `serialise` (optional) turns a row into a dict."""
-    page, per_page = _page_params()
+    page, per_page = page_params()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {

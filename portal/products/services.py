@@ -9,6 +9,7 @@ from portal.audit import record_change, snapshot
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Product, Release
+from portal.signals import major_release_published
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-+]{0,39}$")
@@ -70,4 +71,6 @@ def save_release(product: Product, version: str, released_on: date, *, major: bo
         record_change("release.created" if before is None else "release.updated", release,
                       partner_id=None, actor=actor, before=before, after=after,
                       summary=f"{product.name} {release.version}")
+    if release.major and not (before and before["major"]):
+        major_release_published.send(release, actor=actor)
     return release

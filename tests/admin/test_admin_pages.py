@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEntry, OutboxMessage, Product, Release, User
-from tests.support import row_counts
 from tests.factories import Browser, make_user, signed_in
+from tests.support import row_counts
 
 
 def _page(response) -> str:

@@ -5,8 +5,8 @@ import pytest
 from portal.extensions import db
 from portal.models.users import ApiToken, hash_token
 from portal.users.services import set_status
-from tests.support import api_error, database_text
 from tests.factories import PASSWORD, api_token, bearer, signed_in
+from tests.support import api_error, database_text
 
 
 def _as(raw: str) -> dict[str, str]:

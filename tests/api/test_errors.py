@@ -4,8 +4,8 @@ import pytest
 
 from portal.errors import flatten_messages
 from portal.models.users import ApiToken
-from tests.support import api_error, row_counts
 from tests.factories import PASSWORD, bearer
+from tests.support import api_error, row_counts
 
 
 @pytest.mark.parametrize("body", [b'{"email": "tech@acme.example", ', b"not json", b"\xff\xfe{}"])

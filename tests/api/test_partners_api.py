@@ -6,8 +6,8 @@ import pytest
 
 from portal.extensions import db
 from portal.users.services import set_status
-from tests.support import api_error
 from tests.factories import bearer, make_customer, make_partner, make_user
+from tests.support import api_error
 
 VENDOR_ROLES = ("vendor_admin", "support_manager", "vendor_engineer")
 PARTNER_USERS = ("acme_admin", "acme_tech")

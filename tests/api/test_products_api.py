@@ -6,8 +6,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Release
-from tests.support import api_error
 from tests.factories import bearer, make_product
+from tests.support import api_error
 
 ROLES = ("vendor_admin", "support_manager", "vendor_engineer", "acme_admin", "acme_tech")
 

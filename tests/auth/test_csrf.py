@@ -5,8 +5,8 @@ import pytest
 from portal.auth.services import password_link_token
 from portal.extensions import db
 from portal.models import ApiToken
-from tests.support import row_counts
 from tests.factories import PASSWORD, Browser, api_token, signed_in
+from tests.support import row_counts
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 

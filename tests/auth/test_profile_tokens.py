@@ -4,8 +4,8 @@ import re
 
 from portal.extensions import db
 from portal.models.users import ApiToken
-from tests.support import database_text
 from tests.factories import Browser, api_token, signed_in
+from tests.support import database_text
 
 
 def _create_token(client, name="ticketing sync"):

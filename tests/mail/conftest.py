@@ -7,7 +7,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 
-
 def free_port() -> int:
     """A loopback port nobody listens on (connections to it are refused at once)."""
     with socket.socket() as probe:

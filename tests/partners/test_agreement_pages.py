@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Agreement, AuditEntry, OutboxMessage
-from tests.support import row_counts
 from tests.factories import Browser, signed_in
+from tests.support import row_counts
 
 
 def _page(response) -> str:

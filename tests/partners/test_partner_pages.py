@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEntry, Customer, OutboxMessage, Partner, User
-from tests.support import row_counts
 from tests.factories import (
     Browser,
     make_agreement,
@@ -14,6 +13,7 @@ from tests.factories import (
     make_user,
     signed_in,
 )
+from tests.support import row_counts
 
 VENDOR_ROLES = ("vendor_admin", "support_manager", "vendor_engineer")
 

@@ -1,0 +1,135 @@
+"""Markdown to safe HTML: markdown-it-py renders, nh3 (ammonia) sanitises by allow-list.
+
+Two layers, so that a gap in one is caught by the other:
+
+1. markdown-it-py in CommonMark mode with raw HTML *off* (any `<tag>` in the source is
+   shown as text) and tables and strikethrough on; its link validator already drops
+   `javascript:`, `vbscript:`, `file:` and `data:` links.
+2. nh3 keeps only the tags and attributes a Markdown document produces, only http(s)
+   and mailto links (relative links pass), and only images served by the app itself
+   (a relative URL: no scheme, no host, no backslashes or control characters).
+"""
+
+import html
+import re
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote",
+    "ul", "ol", "li", "pre", "code", "em", "strong", "del", "s",
+    "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "code": {"class"},
+    "th": {"class"},
+    "td": {"class"},
+}
+LINK_SCHEMES = {"http", "https", "mailto"}
+_LANGUAGE_CLASS = re.compile(r"^language-[A-Za-z0-9_+#.-]{1,30}$")
+_ALIGN_CLASSES = {"text-start", "text-center", "text-end"}
+_ALIGN_TO_CLASS = {"left": "text-start", "center": "text-center", "right": "text-end"}
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+# Characters search uses to mark matches; never allowed in stored text.
+HIGHLIGHT_START, HIGHLIGHT_END = "\ue000", "\ue001"
+_MARKERS = re.compile(f"[{HIGHLIGHT_START}{HIGHLIGHT_END}]")
+
+
+def _alignment_as_class(state) -> None:
+    """Table alignment comes as style="text-align:…", which the CSP forbids: use a class."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = token.attrGet("style") or ""
+            token.attrs.pop("style", None)
+            align = style.removeprefix("text-align:").strip()
+            if align in _ALIGN_TO_CLASS:
+                token.attrSet("class", _ALIGN_TO_CLASS[align])
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.core.ruler.push("kb_alignment_as_class", _alignment_as_class)
+    return md
+
+
+def is_same_origin_url(url: str) -> bool:
+    """True for a relative URL that stays on this site (no scheme, no host)."""
+    if not url or _UNSAFE_URL_CHARS.search(url):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith("//")
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if is_same_origin_url(value) else None
+    if attribute == "class":
+        if tag == "code":
+            return value if _LANGUAGE_CLASS.match(value) else None
+        return value if value in _ALIGN_CLASSES else None
+    if tag == "ol" and attribute == "start":
+        return value if value.isdigit() else None
+    return value
+
+
+_MD = _markdown()
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    clean_content_tags={"script", "style"},
+    attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_filter_attribute,
+    url_schemes=LINK_SCHEMES,
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
+
+
+def sanitise_html(fragment: str) -> str:
+    return _CLEANER.clean(fragment)
+
+
+def render_markdown(source: str) -> Markup:
+    """The article body as HTML that is safe to insert into a page."""
+    return Markup(sanitise_html(_MD.render(_MARKERS.sub("", source or ""))))
+
+
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|pre|blockquote|tr|th|td)>|<br\s*/?>|<hr\s*/?>")
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_CLOSING = ".!?:;…"
+
+
+def plain_text(rendered: str) -> str:
+    """The visible text of rendered HTML: what search indexes and snippets quote."""
+    # Line breaks inside a paragraph (or a code block) are spaces; blocks end lines.
+    text = _BLOCK_END.sub("\n", rendered.replace("\n", " "))
+    text = html.unescape(_TAG.sub("", text))
+    text = _MARKERS.sub("", text)
+    text = "".join(ch if ch in "\n\t" or ch.isprintable() else " " for ch in text)
+    text = _SPACES.sub(" ", text)
+    # One line per block; a block without closing punctuation (a heading, a list item,
+    # a table cell) gets a full stop, so that snippets read as sentences.
+    lines = [line.strip() for line in text.split("\n")]
+    return "\n".join(line if line[-1] in _CLOSING else line + "." for line in lines if line)
+
+
+def excerpt(text: str, length: int = 220) -> str:
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + " …"
+
+
+def highlighted(snippet: str) -> Markup:
+    """Escape a search snippet, then turn the match markers into <mark> elements."""
+    escaped = html.escape(snippet, quote=True)
+    marked = escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
+    if snippet.count(HIGHLIGHT_START) != snippet.count(HIGHLIGHT_END):
+        marked = html.escape(_MARKERS.sub("", snippet), quote=True)  # malformed: no marks
+    return Markup(marked)
