@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, TECHNICIAN, VENDOR_ADMIN, VENDOR_ENGINEER
 
@@ -13,10 +13,18 @@ class NavItem:
     endpoint: str
     roles: frozenset[str] | None  # None: everyone, signed in or not
     kwargs: tuple = ()
+    #: Highlight the item on every page of its blueprint, not only on its own page.
+    whole_section: bool = False
 
     @property
     def url(self) -> str:
         return url_for(self.endpoint, **dict(self.kwargs))
+
+    @property
+    def is_current(self) -> bool:
+        if request.endpoint == self.endpoint:
+            return True
+        return self.whole_section and request.blueprint == self.endpoint.split(".")[0]
 
 
 def _roles(*names: str) -> frozenset[str]:
@@ -26,14 +34,14 @@ def _roles(*names: str) -> frozenset[str]:
 VENDOR = _roles(VENDOR_ADMIN, SUPPORT_MANAGER, VENDOR_ENGINEER)
 
 NAV_ITEMS = (
-    NavItem("Partners", "partners.index", VENDOR),
+    NavItem("Partners", "partners.index", VENDOR, whole_section=True),
     NavItem("My partner", "partners.mine", _roles(PARTNER_ADMIN, TECHNICIAN)),
     NavItem("Technicians", "partners.my_technicians", _roles(PARTNER_ADMIN)),
     NavItem("Customers", "partners.my_customers", _roles(PARTNER_ADMIN)),
     NavItem("Agreement", "partners.my_agreement", _roles(PARTNER_ADMIN)),
     NavItem("Products", "admin.products", _roles(VENDOR_ADMIN)),
     NavItem("Users", "admin.users", _roles(VENDOR_ADMIN)),
-    NavItem("Knowledge base", "kb.index", None),
+    NavItem("Knowledge base", "kb.index", None, whole_section=True),
     NavItem("Audit log", "audit.index", _roles(VENDOR_ADMIN, PARTNER_ADMIN)),
 )
 

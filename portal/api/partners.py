@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from portal.access import get_visible_or_404, scoped, signed_in
 from portal.api.fields import Timestamp
 from portal.api.pagination import PAGE_PARAMETERS, page_schema, paginate
-from portal.models import Agreement, Customer, Partner, User
+from portal.models import Agreement, Customer, Partner, ProductMinimum, User
 from portal.partners.compliance import certifications_of, compliance_for, is_compliant
 from portal.roles import TECHNICIAN
 
@@ -112,7 +112,15 @@ def serialise_partner(partner: Partner) -> dict:
 @blp.doc(security=SECURITY, parameters=PAGE_PARAMETERS)
 def list_partners():
     """Vendor roles see every partner; partner users their own."""
-    stmt = scoped(Partner).options(selectinload(Partner.agreements)).order_by(Partner.name)
+    stmt = (
+        scoped(Partner)
+        .options(
+            selectinload(Partner.agreements)
+            .selectinload(Agreement.product_minimums)
+            .selectinload(ProductMinimum.product)
+        )
+        .order_by(Partner.name)
+    )
     return paginate(stmt, serialise_partner)
 
 

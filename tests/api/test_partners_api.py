@@ -156,3 +156,21 @@ def test_per_page_may_reach_200(client, seven_partners):
 def test_bad_paging_values_are_a_400_naming_the_parameter(client, seven_partners, params, bad):
     error = api_error(_get(client, seven_partners, "/api/v1/partners", **params), 400)
     assert set(error["fields"]) == bad
+
+
+def test_partner_list_query_count_does_not_grow_with_partners(world, client, count_queries):
+    from tests.factories import make_agreement
+
+    headers = bearer(world.user("vendor_admin"))
+    client.get("/api/v1/partners", headers=headers)  # the first call records token use
+    with count_queries() as few:
+        assert client.get("/api/v1/partners", headers=headers).status_code == 200
+    for _ in range(6):
+        partner = make_partner()
+        make_agreement(partner, world.user("vendor_admin"), make_user("partner_admin", partner),
+                       minimums={world.product.id: 2})
+    db.session.commit()
+    with count_queries() as many:
+        body = client.get("/api/v1/partners", headers=headers).get_json()
+    assert body["total"] == 8
+    assert many.count == few.count
