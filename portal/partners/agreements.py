@@ -221,6 +221,7 @@ def accept_agreement(agreement: Agreement, *, actor) -> Agreement:
                           "in_force_version": previous.version if previous else None},
                   after={"status": "in_force", "in_force_version": agreement.version},
                   summary=f"Version {agreement.version} accepted and in force")
+    _notify_vendor_of_decision(agreement)
     return agreement
 
 
@@ -239,6 +240,7 @@ def return_agreement(agreement: Agreement, comments: str, *, actor) -> Agreement
                   before={"status": "proposed"},
                   after={"status": "returned", "comments": comments},
                   summary=f"Version {agreement.version} sent back with comments")
+    _notify_vendor_of_decision(agreement)
     return agreement
 
 
@@ -252,6 +254,20 @@ def withdraw_agreement(agreement: Agreement, *, actor) -> Agreement:
                   actor=actor, before={"status": "proposed"}, after={"status": "withdrawn"},
                   summary=f"Version {agreement.version} withdrawn")
     return agreement
+
+
+def _notify_vendor_of_decision(agreement: Agreement) -> None:
+    """Tell whoever proposed the version, and the partner's support manager, the outcome."""
+    from portal.mail import enqueue_mail
+
+    outcome = "accepted" if agreement.status == "in_force" else "returned with comments"
+    recipients = {agreement.proposed_by, agreement.partner.support_manager}
+    for user in sorted((u for u in recipients if u is not None and u.is_active),
+                       key=lambda u: u.email):
+        enqueue_mail(user.email,
+                     f"{agreement.partner.name}: agreement version {agreement.version} {outcome}",
+                     "mail/agreement_decided.txt", user=user, partner=agreement.partner,
+                     agreement=agreement, outcome=outcome)
 
 
 def _notify_partner_admins(partner: Partner, agreement: Agreement) -> None:

@@ -143,6 +143,30 @@ def test_a_proposal_notifies_the_partner_admins(world, admins):
     assert f"/agreements/{proposal.id}" in messages[-1].body
 
 
+def test_the_partners_decision_is_mailed_to_the_proposer_and_the_support_manager(world, admins):
+    from portal.partners.services import PartnerInput, save_partner
+    from tests.factories import make_user
+
+    manager = make_user("support_manager", email="sm@vendor.example")
+    save_partner(PartnerInput(name=world.acme.name, slug="acme", region="EMEA",
+                              support_manager_id=manager.id), world.acme)
+    acme_admin = world.user("acme_admin")
+    for decide, outcome in ((lambda p: return_agreement(p, "Too expensive", actor=acme_admin),
+                             "returned with comments"),
+                            (lambda p: accept_agreement(p, actor=acme_admin), "accepted")):
+        proposal = propose_agreement(world.acme, AgreementTerms(), actor=admins[0])
+        first_new = db.session.scalar(select(db.func.max(OutboxMessage.id)))
+        decide(proposal)
+        db.session.flush()
+        sent = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id > first_new).order_by(OutboxMessage.id)
+        ).all()
+        assert sorted(m.recipient for m in sent) == sorted([admins[0].email, manager.email])
+        assert all(outcome in m.subject for m in sent)
+    returned = _audit("agreement.returned")[-1]
+    assert returned.after["comments"] == "Too expensive"
+
+
 def test_a_proposal_audits_the_terms_before_and_after(world, admins):
     propose_agreement(world.acme, AgreementTerms(fee_percentage=Decimal("30")), actor=admins[0])
     entry = _audit("agreement.proposed")[-1]
