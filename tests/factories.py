@@ -71,6 +71,19 @@ def make_agreement(partner: Partner, vendor_admin: User, partner_admin: User | N
     return agreement
 
 
+#: Who visits in permission tests: anonymous, the vendor roles, and both partners' users.
+PRINCIPALS = (
+    "anonymous",
+    "vendor_admin",
+    "support_manager",
+    "vendor_engineer",
+    "acme_admin",
+    "acme_tech",
+    "globex_admin",
+    "globex_tech",
+)
+
+
 @dataclass
 class World:
     """Two partners with an admin, a technician and a customer each, and vendor staff."""

@@ -20,7 +20,7 @@ from portal.access import declared_access
 from portal.config import TestConfig
 from portal.extensions import db, limiter
 from portal.models import Agreement
-from tests.factories import World, api_token, build_world
+from tests.factories import PRINCIPALS, World, api_token, build_world
 
 _app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
 ROUTES = sorted(
@@ -30,16 +30,6 @@ ROUTES = sorted(
     for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
 )
 
-PRINCIPALS = (
-    "anonymous",
-    "vendor_admin",
-    "support_manager",
-    "vendor_engineer",
-    "acme_admin",
-    "acme_tech",
-    "globex_admin",
-    "globex_tech",
-)
 
 
 def _release_id(world: World, principal) -> int:

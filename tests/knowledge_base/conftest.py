@@ -8,17 +8,6 @@ from knowledge_base.models import Article
 from tests.factories import World, signed_in
 from tests.knowledge_base.factories import make_article
 
-PRINCIPALS = (
-    "anonymous",
-    "vendor_admin",
-    "support_manager",
-    "vendor_engineer",
-    "acme_admin",
-    "acme_tech",
-    "globex_admin",
-    "globex_tech",
-)
-
 # Which of the five sample articles each principal may read.
 EVERYTHING = {"pub_public", "pub_partners", "pub_internal", "draft_public", "draft_internal"}
 PARTNER_VIEW = {"pub_public", "pub_partners"}

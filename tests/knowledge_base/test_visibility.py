@@ -9,10 +9,9 @@ related articles and not through the API.
 import pytest
 
 from knowledge_base import search, services
-from tests.factories import bearer
+from tests.factories import PRINCIPALS, bearer
 from tests.knowledge_base.conftest import (
     EXPECTED_VISIBLE,
-    PRINCIPALS,
     SAMPLES,
     client_of,
     principal_of,
