@@ -4,8 +4,8 @@ from flask import Blueprint, render_template, request
 from sqlalchemy.orm import selectinload
 
 from portal.access import roles_required, scoped
-from portal.extensions import db
 from portal.models import AuditEntry
+from portal.pagination import paginate_rows
 from portal.roles import PARTNER_ADMIN, VENDOR_ADMIN
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -19,5 +19,5 @@ def index():
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
     stmt = stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate_rows(stmt, per_page=50)
     return render_template("audit/index.html", page=page, object_type=object_type)

@@ -1,6 +1,6 @@
 """Vendor admin pages: products and releases, users."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
@@ -10,6 +10,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Partner, Product, Release, User
 from portal.models.users import USER_STATUSES
+from portal.pagination import paginate_rows
 from portal.partners.blueprint import form_status, refused
 from portal.products.services import save_product, save_release
 from portal.roles import ALL_ROLES, VENDOR_ADMIN
@@ -129,11 +130,9 @@ def users():
     partner_filter = filters.partner_id.data or ""
     if partner_filter == "vendor":
         stmt = stmt.where(User.partner_id.is_(None))
-    elif partner_filter.isdigit():
+    elif partner_filter.isdigit() and len(partner_filter) < 10:
         stmt = stmt.where(User.partner_id == int(partner_filter))
-    page = db.paginate(
-        stmt.order_by(User.name, User.id), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate_rows(stmt.order_by(User.name, User.id))
     filtered = bool(search or filters.role.data or filters.status.data or partner_filter)
     return render_template("admin/users.html", page=page, filters=filters, filtered=filtered)
 

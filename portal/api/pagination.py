@@ -6,12 +6,13 @@ from sqlalchemy import Select, func, select
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.pagination import MAX_PAGE
 
 
 class PageArgs(Schema):
     """The paging parameters, for the OpenAPI document (`page_params` reads them)."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -48,6 +49,8 @@ def page_params() -> tuple[int, int]:
             errors[name] = "Must be 1 or more."
     if "per_page" in values and values["per_page"] > config["API_PER_PAGE_MAX"]:
         errors["per_page"] = f"At most {config['API_PER_PAGE_MAX']}."
+    if "page" in values and values["page"] > MAX_PAGE:
+        errors["page"] = f"At most {MAX_PAGE:,}."
     if errors:
         raise DomainError("invalid_query", "Invalid paging parameters.", status=400, fields=errors)
     return values["page"], values["per_page"]

@@ -5,13 +5,14 @@ any partner's from its page (under /partners/<id>/...). Both post to the /partne
 URLs, where the scoped loaders make another partner's rows a 404.
 """
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 
 from portal.access import current_principal, roles_required, scoped
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Customer, Partner, User
+from portal.pagination import paginate_rows
 from portal.partners.blueprint import (
     bp,
     form_status,
@@ -50,7 +51,7 @@ def _technicians_page(partner: Partner, form: TechnicianForm, status: int = 200)
         .where(User.partner_id == partner.id, User.role == TECHNICIAN)
         .order_by(User.status != "active", User.name)
     )
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate_rows(stmt)
     return render_template(
         "partners/technicians.html",
         partner=partner,
@@ -123,9 +124,7 @@ def _customers_page(partner: Partner, form: CustomerForm, status: int = 200):
     owned = scoped(Customer).where(Customer.partner_id == partner.id)
     search = (request.args.get("q") or "").strip()
     listed = owned.where(Customer.name.icontains(search, autoescape=True)) if search else owned
-    page = db.paginate(
-        listed.order_by(Customer.name), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate_rows(listed.order_by(Customer.name))
     customer_count, seat_total = db.session.execute(
         owned.with_only_columns(func.count(), func.coalesce(func.sum(Customer.seats), 0))
     ).one()

@@ -4,7 +4,7 @@ Agreements are in `agreement_views`, technicians and customers in `people_views`
 three register on the one `partners` blueprint.
 """
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +13,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Customer, Partner, User
 from portal.models.partners import PARTNER_STATUSES
+from portal.pagination import paginate_rows
 from portal.partners import agreement_views, people_views  # noqa: F401  (register routes)
 from portal.partners.blueprint import (
     agreement_history_options,
@@ -51,9 +52,7 @@ def index():
         )
     if filters.status.data in PARTNER_STATUSES:
         stmt = stmt.where(Partner.status == filters.status.data)
-    page = db.paginate(
-        stmt.order_by(Partner.name), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate_rows(stmt.order_by(Partner.name))
     return render_template("partners/index.html", page=page, filters=filters, search=search)
 
 
