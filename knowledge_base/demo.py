@@ -10,8 +10,8 @@ from knowledge_base.services import (
     create_article,
     flag_articles_for_major_release,
     update_article,
-    vote,
 )
+from knowledge_base.votes import vote
 from portal.models.products import find_release
 
 

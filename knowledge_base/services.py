@@ -1,4 +1,4 @@
-"""The knowledge base's rules: who sees which article, saving with revisions, votes.
+"""The knowledge base's rules: who sees which article, saving with revisions, review.
 
 `visible_articles(principal)` is the one place that decides what a reader may see;
 pages, search, suggestions, related articles and the API all go through it.
@@ -20,7 +20,6 @@ from knowledge_base.models import (
     ArticleRelease,
     ArticleTag,
     Revision,
-    Vote,
 )
 from knowledge_base.rendering import plain_text, render_markdown
 from portal.audit import record_change, snapshot
@@ -389,57 +388,7 @@ def mark_reviewed(article: Article, *, actor) -> None:
                   after=_audit_state(article), summary=f"Article “{article.title}” reviewed")
 
 
-# --- Votes and related articles --------------------------------------------------------------
-
-
-def vote(article: Article, reader, helpful: bool) -> Vote:
-    """Record the reader's answer; a reader has one vote per article (a new one replaces it)."""
-    if not reader.is_authenticated:
-        raise DomainError("sign_in_required", "Sign in to rate articles.", status=401)
-    existing = db.session.scalar(
-        select(Vote).where(Vote.article_id == article.id, Vote.user_id == reader.id)
-    )
-    if existing is None:
-        existing = Vote(article_id=article.id, user_id=reader.id, helpful=helpful)
-        try:
-            with db.session.begin_nested():
-                db.session.add(existing)
-        except IntegrityError:  # the same reader's concurrent vote won the race
-            existing = db.session.scalar(
-                select(Vote).where(Vote.article_id == article.id, Vote.user_id == reader.id)
-            )
-    existing.helpful = helpful
-    existing.updated_at = utcnow()
-    db.session.flush()
-    return existing
-
-
-@dataclass(frozen=True)
-class VoteCounts:
-    helpful: int
-    not_helpful: int
-
-    @property
-    def total(self) -> int:
-        return self.helpful + self.not_helpful
-
-
-def vote_counts(article: Article) -> VoteCounts:
-    yes, no = db.session.execute(
-        select(
-            func.count().filter(Vote.helpful.is_(True)),
-            func.count().filter(Vote.helpful.is_(False)),
-        ).where(Vote.article_id == article.id)
-    ).one()
-    return VoteCounts(helpful=yes, not_helpful=no)
-
-
-def vote_of(article: Article, reader) -> bool | None:
-    if not reader.is_authenticated:
-        return None
-    return db.session.scalar(
-        select(Vote.helpful).where(Vote.article_id == article.id, Vote.user_id == reader.id)
-    )
+# --- Related articles ----------------------------------------------------------------------
 
 
 def related_articles(article: Article, principal, limit: int = 5) -> list[Article]:

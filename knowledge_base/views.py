@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
-from knowledge_base import search, services
+from knowledge_base import search, services, votes
 from knowledge_base.diff import revision_diff
 from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
 from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article, ArticleTag
@@ -102,8 +102,8 @@ def article(slug: str):
         article=article,
         body_html=render_markdown(article.body),
         related=services.related_articles(article, reader),
-        my_vote=services.vote_of(article, reader),
-        counts=services.vote_counts(article) if reader.is_authenticated and reader.is_vendor
+        my_vote=votes.vote_of(article, reader),
+        counts=votes.vote_counts(article) if reader.is_authenticated and reader.is_vendor
         else None,
         can_edit=services.is_editor(reader),
         vote_form=VoteForm(),
@@ -120,7 +120,7 @@ def vote(slug: str):
     if not form.validate_on_submit():
         flash("Choose whether the article was helpful.", "error")
         return redirect(url_for("kb.article", slug=article.slug, _anchor="helpful"))
-    services.vote(article, reader, helpful=form.helpful.data == "yes")
+    votes.vote(article, reader, helpful=form.helpful.data == "yes")
     db.session.commit()
     flash("Thank you for your feedback.", "success")
     return redirect(url_for("kb.article", slug=article.slug, _anchor="helpful"))

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from knowledge_base import services
+from knowledge_base import votes
 from knowledge_base.models import Vote
 from portal.access import Anonymous
 from portal.errors import DomainError
@@ -20,36 +20,36 @@ def test_a_reader_counts_once_however_often_they_vote(world):
     article = make_article(world.user("vendor_engineer"))
     reader = world.user("acme_tech")
     for _ in range(3):
-        services.vote(article, reader, helpful=True)
+        votes.vote(article, reader, helpful=True)
     db.session.commit()
-    assert services.vote_counts(article) == services.VoteCounts(helpful=1, not_helpful=0)
+    assert votes.vote_counts(article) == votes.VoteCounts(helpful=1, not_helpful=0)
     assert _vote_rows() == 1
 
 
 def test_a_second_vote_replaces_the_first(world):
     article = make_article(world.user("vendor_engineer"))
     reader = world.user("acme_tech")
-    services.vote(article, reader, helpful=True)
-    services.vote(article, reader, helpful=False)
+    votes.vote(article, reader, helpful=True)
+    votes.vote(article, reader, helpful=False)
     db.session.commit()
-    assert services.vote_counts(article) == services.VoteCounts(helpful=0, not_helpful=1)
-    assert services.vote_of(article, reader) is False
+    assert votes.vote_counts(article) == votes.VoteCounts(helpful=0, not_helpful=1)
+    assert votes.vote_of(article, reader) is False
 
 
 def test_votes_of_different_readers_add_up(world):
     article = make_article(world.user("vendor_engineer"))
     for name, helpful in (("acme_tech", True), ("globex_tech", True), ("acme_admin", False),
                           ("support_manager", True)):
-        services.vote(article, world.user(name), helpful)
+        votes.vote(article, world.user(name), helpful)
     db.session.commit()
-    counts = services.vote_counts(article)
+    counts = votes.vote_counts(article)
     assert (counts.helpful, counts.not_helpful, counts.total) == (3, 1, 4)
 
 
 def test_anonymous_readers_cannot_vote(world):
     article = make_article(world.user("vendor_engineer"))
     with pytest.raises(DomainError):
-        services.vote(article, Anonymous(), True)
+        votes.vote(article, Anonymous(), True)
 
 
 def test_voting_through_the_page_counts_once(app, world):
@@ -60,7 +60,7 @@ def test_voting_through_the_page_counts_once(app, world):
         response = browser.post(url, data={"helpful": answer}, form_page=url[:-5])
         assert response.status_code == 302
     assert _vote_rows() == 1
-    assert services.vote_counts(article) == services.VoteCounts(helpful=0, not_helpful=1)
+    assert votes.vote_counts(article) == votes.VoteCounts(helpful=0, not_helpful=1)
     page = browser.client.get(f"/kb/articles/{article.slug}").get_data(as_text=True)
     assert "you answered no" in page
 
@@ -97,7 +97,7 @@ def test_no_vote_on_an_article_the_reader_may_not_see(app, world):
 ])
 def test_counts_are_shown_to_vendor_roles_only(app, world, name, sees_counts):
     article = make_article(world.user("vendor_engineer"))
-    services.vote(article, world.user("globex_tech"), True)
+    votes.vote(article, world.user("globex_tech"), True)
     db.session.commit()
     client = app.test_client() if name == "anonymous" else signed_in(app, world.user(name))
     page = client.get(f"/kb/articles/{article.slug}").get_data(as_text=True)
