@@ -22,3 +22,9 @@ def test_partners_stays_current_on_a_partner_page_for_vendor_staff(app, world):
     client = signed_in(app, world.user("support_manager"))
     html = client.get(f"/partners/{world.acme.id}").get_data(as_text=True)
     assert _current_links(html) == ["Partners"]
+
+
+def test_partner_home_offers_a_knowledge_base_search(app, world):
+    client = signed_in(app, world.user("acme_tech"))
+    html = client.get("/").get_data(as_text=True)
+    assert 'action="/kb/"' in html and 'name="q"' in html
