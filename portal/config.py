@@ -32,7 +32,9 @@ class Config:
     # Rate limits (Flask-Limiter syntax).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Sign-in attempts per account, and per client address (offices share one address).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "30 per minute")
 
     # Mail: the outbox worker delivers through this SMTP server.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")

@@ -26,6 +26,10 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"]
+
+
 def _login_email_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()
 
@@ -41,7 +45,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_address_limit, methods=["POST"])
 @limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
 def login():
     if current_principal().is_authenticated:

@@ -146,6 +146,7 @@ def test_logout_without_csrf_token_is_refused(app, world):
 @pytest.fixture
 def login_limit_of_3(app, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per hour")
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT_PER_ADDRESS", "3 per hour")
 
 
 def test_sign_in_attempts_are_limited_per_address(client, world, login_limit_of_3):
