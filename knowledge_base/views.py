@@ -103,8 +103,7 @@ def article(slug: str):
         body_html=render_markdown(article.body),
         related=services.related_articles(article, reader),
         my_vote=votes.vote_of(article, reader),
-        counts=votes.vote_counts(article) if reader.is_authenticated and reader.is_vendor
-        else None,
+        counts=votes.counts_for(article, reader),
         can_edit=services.is_editor(reader),
         vote_form=VoteForm(),
         confirm_form=ConfirmForm(),

@@ -59,3 +59,10 @@ def vote_of(article: Article, reader) -> bool | None:
     return db.session.scalar(
         select(Vote.helpful).where(Vote.article_id == article.id, Vote.user_id == reader.id)
     )
+
+
+def counts_for(article: Article, reader) -> VoteCounts | None:
+    """The counts, for vendor staff only: partners and the public see no tallies."""
+    if not (reader.is_authenticated and reader.is_vendor):
+        return None
+    return vote_counts(article)
