@@ -47,7 +47,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
 
     from portal.access import Anonymous
-    from portal.models.users import User
+    from portal.auth.sessions import user_for_session_key
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -55,10 +55,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.anonymous_user = Anonymous
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+    # The id in Flask-Login's cookies is a session key that the server can revoke.
+    login_manager.user_loader(user_for_session_key)
 
 
 def _migrations_dir() -> str:

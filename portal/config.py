@@ -20,10 +20,17 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
+    # Sign-ins (portal.auth.sessions): without "remember me" a sign-in ends after
+    # LOGIN_SESSION_LIFETIME; with it, after REMEMBER_COOKIE_DURATION.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
+    LOGIN_SESSION_LIFETIME = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = LOGIN_SESSION_LIFETIME
+    # Strict-Transport-Security max-age in seconds; 0 sends no header (plain-HTTP development).
+    HSTS_SECONDS = 0
 
     WTF_CSRF_TIME_LIMIT = None
     BOOTSTRAP_SERVE_LOCAL = True
@@ -79,9 +86,12 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    """Served over HTTPS: secure cookies and HSTS (SESSION_COOKIE_SECURE=0 turns both off)."""
+
     REQUIRE_SECRET_KEY = True
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
 
 
 CONFIGS = {

@@ -1,9 +1,14 @@
 """Signing in, passwords and personal API tokens."""
 
+import secrets
+from functools import cache
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.audit import record_change
+from portal.auth.sessions import end_all_sessions
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail import enqueue_mail
@@ -11,16 +16,36 @@ from portal.models.base import utcnow
 from portal.models.users import ApiToken, User
 
 
+@cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def _spend_hash_work(password: str) -> None:
+    """Check `password` against a decoy hash: a miss costs what a wrong password costs."""
+    check_password_hash(
+        _decoy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password
+    )
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for every failure)."""
+    """The active user with these credentials, or None (same answer for every failure).
+
+    Unknown, inactive and password-less accounts cost the same hash work as a wrong
+    password, so the answer's timing does not tell which accounts exist.
+    """
     user = User.by_email(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None or not user.is_active or not user.password_hash:
+        _spend_hash_work(password)
+        return None
+    if not user.check_password(password):
         return None
     user.last_login_at = utcnow()
     return user
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Change the signed-in user's password; every other sign-in of theirs ends."""
     if not user.check_password(current):
         raise DomainError(
             "wrong_password",
@@ -28,12 +53,24 @@ def change_password(user: User, current: str, new: str) -> None:
             fields={"current_password": "Not correct."},
         )
     user.set_password(new)
+    end_all_sessions(user, keep=user.session_key)
     record_change(
         "user.password_changed",
         user,
         partner_id=user.partner_id,
         actor=user,
         summary=f"{user.email} changed their password",
+    )
+
+
+def sign_out_everywhere(user: User) -> None:
+    ended = end_all_sessions(user)
+    record_change(
+        "user.signed_out_everywhere",
+        user,
+        partner_id=user.partner_id,
+        actor=user,
+        summary=f"{user.email} signed out on every device ({ended} sign-ins ended)",
     )
 
 
@@ -94,7 +131,9 @@ def send_password_reset(email: str) -> None:
 
 
 def set_password_from_link(user: User, new: str) -> None:
+    """A password chosen from an e-mailed link ends every sign-in (it may follow a theft)."""
     user.set_password(new)
+    end_all_sessions(user)
     record_change(
         "user.password_set",
         user,

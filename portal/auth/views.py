@@ -1,13 +1,11 @@
 """Sign in and out, the profile page, password links and personal API tokens."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
 from portal.access import current_principal, public, signed_in
-from portal.auth import services
+from portal.auth import services, sessions
 from portal.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -17,7 +15,8 @@ from portal.auth.forms import (
 )
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.models.users import ApiToken
+from portal.models.users import ApiToken, normalise_email
+from portal.redirects import next_or_home
 
 bp = Blueprint("auth", __name__)
 
@@ -31,16 +30,12 @@ def _login_address_limit() -> str:
 
 
 def _login_email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+    return "login:" + normalise_email(request.form.get("email"))
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("home.index")
+def _password_check_key() -> str:
+    """The current-password check is limited per account, like signing in."""
+    return f"password-check:{getattr(current_principal(), 'id', None)}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,10 +51,11 @@ def login():
         if user is None:
             form.form_errors.append("E-mail or password is not correct.")
         else:
+            sessions.start_session(user, remember=form.remember.data)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(f"Welcome, {user.name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(next_or_home(request.args.get("next")))
     status = 200 if not form.errors and not form.form_errors else 400
     return render_template("auth/login.html", form=form), status
 
@@ -67,8 +63,21 @@ def login():
 @bp.post("/logout")
 @signed_in
 def logout():
+    sessions.end_session(current_principal().session_key)
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/profile/sign-out-everywhere")
+@signed_in
+def sign_out_everywhere():
+    """End every sign-in of this user, on every device, this one included."""
+    services.sign_out_everywhere(current_principal())
+    db.session.commit()
+    logout_user()
+    flash("You are signed out on every device.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -115,6 +124,7 @@ def _render_profile(password_form, token_form, new_token: str | None = None, sta
     return render_template(
         "auth/profile.html",
         user=user,
+        session_count=sessions.active_session_count(user),
         password_form=password_form,
         token_form=token_form,
         tokens=tokens,
@@ -124,6 +134,7 @@ def _render_profile(password_form, token_form, new_token: str | None = None, sta
 
 @bp.post("/profile/password")
 @signed_in
+@limiter.limit(_login_limit, key_func=_password_check_key)
 def change_password():
     form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
@@ -135,7 +146,7 @@ def change_password():
             form.current_password.errors.append(exc.fields.get("current_password", exc.message))
         else:
             db.session.commit()
-            flash("Your password has been changed.", "success")
+            flash("Your password has been changed. Your other sign-ins have ended.", "success")
             return redirect(url_for("auth.profile"))
     return _render_profile(form, NewTokenForm(prefix="token"), status=400)
 

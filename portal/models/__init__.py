@@ -5,6 +5,7 @@ from portal.models.audit import AuditEntry
 from portal.models.outbox import OutboxMessage
 from portal.models.partners import Customer, Partner
 from portal.models.products import Product, Release
+from portal.models.sessions import LoginSession
 from portal.models.users import ApiToken, User
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Customer",
+    "LoginSession",
     "OutboxMessage",
     "Partner",
     "Product",

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime
 
 from flask import current_app
@@ -18,7 +19,11 @@ USER_STATUSES = ("active", "reassigned", "left")
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The one spelling of an address: NFKC-normalised, trimmed and case-folded.
+
+    So `Admin@Acme.example` and a fullwidth `ａｄｍｉｎ@acme.example` are one account.
+    """
+    return unicodedata.normalize("NFKC", email or "").strip().casefold()
 
 
 class User(UserMixin, db.Model):
@@ -35,7 +40,7 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Stored lower-cased, so uniqueness is case-insensitive.
+    #: Stored normalised (`normalise_email`), so uniqueness ignores case and width.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
@@ -49,8 +54,18 @@ class User(UserMixin, db.Model):
 
     tenant_column = "partner_id"
 
+    #: The sign-in this user object was loaded for or signed in with (see portal.auth.sessions);
+    #: Flask-Login keeps it in its cookies. Not a column.
+    session_key = None
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the session key of this sign-in, never the bare user id."""
+        if self.session_key is None:
+            raise RuntimeError("start a login session (portal.auth.sessions) before login_user")
+        return self.session_key
 
     # Flask-Login: only active accounts may sign in or use tokens.
     @property

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from portal.audit import record_change, snapshot
+from portal.auth.sessions import end_all_sessions
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Partner, User
@@ -99,6 +100,8 @@ def set_status(user: User, status: str, *, actor=None) -> User:
         return user
     before = snapshot(user, ("status",))
     user.status = status
+    if not user.is_active:
+        end_all_sessions(user)
     record_change(f"user.{status}", user, partner_id=user.partner_id, actor=actor,
                   before=before, after=snapshot(user, ("status",)),
                   summary=f"{user.email} marked {status}")
