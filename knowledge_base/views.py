@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from knowledge_base import search, services, votes
 from knowledge_base.diff import revision_diff
+from portal.ids import query_id
 from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
 from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article, ArticleTag
 from knowledge_base.rendering import render_markdown
@@ -228,7 +229,7 @@ def history(slug: str):
 def revision(slug: str, number: int):
     article = get_visible_article_or_404(slug, current_principal())
     shown = services.get_revision_or_404(article, number)
-    compare_to = request.args.get("compare", type=int)
+    compare_to = query_id("compare")
     if compare_to is None:
         compare_to = number - 1
     base = (services.get_revision_or_404(article, compare_to)

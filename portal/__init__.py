@@ -8,6 +8,8 @@ from sqlalchemy.engine import Engine
 
 from portal.config import Config, config_from_env
 from portal.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from portal.ids import DatabaseIdConverter
+from portal.input_guard import register_input_guard
 
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
@@ -22,6 +24,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         db_path = os.path.join(app.instance_path, "portal.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
 
+    # Before any route is added: every <int:...> in a URL stays within the ids' range.
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -30,6 +34,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from portal.errors import register_error_handlers
 
     register_error_handlers(app)
+    register_input_guard(app)
 
     from portal.cli import register_cli
 
@@ -130,6 +135,11 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
+            )
         return response
 
     @app.teardown_request

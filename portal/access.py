@@ -14,6 +14,7 @@ from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import Select, false, select, true
 
 from portal.extensions import db, login_manager
+from portal.ids import as_id
 from portal.roles import ALL_ROLES, VENDOR_ROLES
 
 
@@ -118,9 +119,8 @@ def scoped(model, principal=None) -> Select:
 
 def get_visible_or_404(model, object_id, principal=None):
     """Load one row within the principal's scope; absent and not-visible look the same."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+    object_id = as_id(object_id)
+    if object_id is None:
         abort(404)
     row = db.session.scalar(scoped(model, principal).where(model.id == object_id))
     if row is None:

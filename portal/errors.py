@@ -1,9 +1,12 @@
 """The domain error type and the HTTP error pages and JSON error bodies."""
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.access import is_api_request
+from portal.db_errors import conflict_message
+from portal.extensions import db
 
 
 class DomainError(Exception):
@@ -138,15 +141,80 @@ def handle_domain_error(exc: DomainError):
     return render_template("errors/error.html", status=exc.status, error=exc), exc.status
 
 
-def handle_unexpected_error(exc: Exception):
-    """Never leak a traceback; the error is logged by Flask before we get here."""
+def _error_page(status: int, error=None):
+    return render_template("errors/error.html", status=status, error=error), status
+
+
+def _refused_by_database(status: int, code: str, message: str, fields=None):
+    """The request's changes are undone; the user reads why, with the form's field if known."""
+    if is_api_request():
+        return json_error(status, code, message, fields)
+    return _error_page(status, DomainError(code, message, status=status, fields=fields))
+
+
+def handle_integrity_error(exc: IntegrityError):
+    """A constraint refused a write (usually two requests racing): 409, nothing saved."""
+    db.session.rollback()
+    field, message = conflict_message(exc)
+    current_app.logger.warning("Write refused by a constraint: %s", exc.orig)
+    return _refused_by_database(409, "conflict", message, {field: message} if field else None)
+
+
+def handle_data_error(exc: DataError):
+    """A value the database cannot hold (out of range, too long): 400, nothing saved."""
+    db.session.rollback()
+    current_app.logger.warning("Value refused by the database: %s", exc.orig)
+    return _refused_by_database(
+        400, "invalid_value", "A value is out of range or too long for this field."
+    )
+
+
+def handle_operational_error(exc: OperationalError):
+    """The database is unreachable or busy (SQLite: locked too long): 503, try again."""
+    _rollback_quietly()
+    current_app.logger.exception("Database unavailable")
+    response = _refused_by_database(
+        503, "unavailable", "The service is busy. Please try again in a moment."
+    )
+    if isinstance(response, tuple):
+        response = current_app.make_response(response)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be gone
+        current_app.logger.exception("Rollback failed while handling an error")
+
+
+def handle_internal_error(exc):
+    """Every unexpected exception ends here, after Flask has logged it with its traceback.
+
+    The failed transaction is rolled back first: rendering the page may query (the
+    navigation reads the signed-in user), and on PostgreSQL an aborted transaction
+    refuses every query. Our after-request hooks still add the security headers.
+    """
+    _rollback_quietly()
     if is_api_request():
         return json_error(500, "internal_error", "Something went wrong on our side.")
-    return render_template("errors/error.html", status=500, error=None), 500
+    try:
+        return _error_page(500)
+    except Exception:
+        current_app.logger.exception("The error page could not be rendered")
+        return (
+            "Something went wrong on our side. The error has been logged.",
+            500,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
 
 def register_error_handlers(app) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
-    if not app.testing:
-        app.register_error_handler(Exception, handle_unexpected_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(OperationalError, handle_operational_error)
+    # By status, so it also serves unhandled exceptions, which Flask logs first.
+    app.register_error_handler(500, handle_internal_error)

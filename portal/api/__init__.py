@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from flask import Flask, g, request
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from marshmallow import Schema, fields
 
 from portal.access import Anonymous, is_api_request
 from portal.extensions import csrf, db
+from portal.ids import DatabaseIdConverter
 from portal.models.base import utcnow
 from portal.models.users import ApiToken
 
@@ -81,6 +83,8 @@ def register_api(app: Flask) -> None:
             "servers": [{"url": "/"}],
         },
     )
+    # Ids in paths are documented with the database's range (see portal.ids).
+    api.register_converter(DatabaseIdConverter, integerconverter2paramschema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
     )

@@ -41,7 +41,7 @@ def page_params() -> tuple[int, int]:
     for name, default in (("page", 1), ("per_page", config["API_PER_PAGE_DEFAULT"])):
         raw = request.args.get(name)
         try:
-            values[name] = int(raw) if raw not in (None, "") else default
+            values[name] = int(raw) if raw is not None else default
         except ValueError:
             errors[name] = "Must be a whole number."
             continue

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.access import current_principal, roles_required, signed_in
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.ids import query_id
 from portal.models import Agreement, Product
 from portal.partners.agreements import (
     AgreementTerms,
@@ -76,7 +77,7 @@ def agreement(partner_id, agreement_id):
 def propose_version(partner_id):
     """Propose a new version, pre-filled from the one in force or from `?from=<id>` (revise)."""
     partner = load_partner(partner_id, agreement_history_options())
-    source_id = request.args.get("from", type=int)
+    source_id = query_id("from")
     source = load_owned(Agreement, source_id, partner) if source_id else partner.agreement_in_force
     products = db.session.scalars(select(Product).order_by(Product.name)).all()
     prefill = None
