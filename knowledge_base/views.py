@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from knowledge_base import search, services, votes
 from knowledge_base.diff import revision_diff
-from portal.ids import query_id
 from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
 from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article, ArticleTag
 from knowledge_base.rendering import render_markdown
@@ -19,6 +18,7 @@ from knowledge_base.services import EDITOR_ROLES, get_visible_article_or_404
 from portal.access import current_principal, public, roles_required, signed_in
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.ids import query_id
 from portal.models import Product
 from portal.signals import major_release_published
 

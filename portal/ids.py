@@ -15,8 +15,9 @@ class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in every URL rule: a number beyond DB_INT_MAX matches no route (404)."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
-        super().__init__(map, fixed_digits, min=min, max=DB_INT_MAX if max is None else max,
-                         signed=signed)
+        super().__init__(
+            map, fixed_digits, min=min, max=DB_INT_MAX if max is None else max, signed=signed
+        )
 
 
 def as_id(value) -> int | None:
