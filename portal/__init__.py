@@ -65,7 +65,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def _migrations_dir() -> str:
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+    """The Alembic folder: beside portal/ in a checkout, installed with it from a wheel."""
+    import migrations
+
+    return os.path.dirname(os.path.abspath(migrations.__file__))
 
 
 @event.listens_for(Engine, "connect")

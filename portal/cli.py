@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app app <command>`."""
+"""Command-line tools: `flask --app app <command>`, or `portal <command>` once installed."""
 
 import time
 
@@ -23,7 +23,7 @@ def register_cli(app: Flask) -> None:
 
 @click.command("seed-demo")
 def seed_demo_command():
-    """Fill an empty database with the demo world of API.md (refuses if data exists)."""
+    """Fill an empty database with the demo world (see the README; refuses if data exists)."""
     from portal.demo import DatabaseNotEmpty, seed_demo
 
     try:
@@ -113,3 +113,12 @@ def serve_command(host, port, demo):
     click.echo(f"Serving on http://{host}:{port}")
     # Flask's app.run() does nothing when called from its own CLI; serve directly.
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def main() -> None:
+    """The `portal` console command: Flask's CLI bound to this app, wherever it is installed."""
+    from flask.cli import FlaskGroup
+
+    from portal import create_app
+
+    FlaskGroup(create_app=create_app, help="The Partner Support Portal's commands.")()

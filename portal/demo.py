@@ -1,4 +1,4 @@
-"""The demo world of API.md, loaded by `flask --app app seed-demo`.
+"""The demo world (listed in the README), loaded by `flask --app app seed-demo`.
 
 `portal/` seeds what it owns; each feature package may add a `demo.py` with
 `seed(world)`, called in order with the objects created so far.

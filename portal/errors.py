@@ -12,7 +12,7 @@ from portal.extensions import db
 class DomainError(Exception):
     """A rule of the domain refused an action.
 
-    `code` is the stable snake_case code of API.md, `status` the HTTP status the API
+    `code` is the stable snake_case code of docs/api.md, `status` the HTTP status the API
     answers with, `fields` optional per-field messages.
     """
 
@@ -54,7 +54,7 @@ _API_MESSAGES = {
 
 
 def error_body(status: int, code: str | None = None, message: str = "", fields=None) -> dict:
-    """API.md's error body; `fields` is always present so clients can read it blindly."""
+    """docs/api.md's error body; `fields` is always present so clients can read it blindly."""
     return {
         "error": {
             "code": code or _DEFAULT_CODES.get(status, "error"),
@@ -110,7 +110,7 @@ def _request_argument_error(exc: HTTPException, data: dict):
 
 
 def handle_http_exception(exc: HTTPException):
-    """API paths get API.md's error body; pages get a friendly page."""
+    """API paths get docs/api.md's error body; pages get a friendly page."""
     status = exc.code or 500
     if is_api_request():
         data = getattr(exc, "data", None)

@@ -6,7 +6,7 @@ from portal.extensions import db
 
 
 def api_error(response, status: int, code: str | None = None) -> dict:
-    """Check that `response` is API.md's error body with `status` (and `code`); return it."""
+    """Check that `response` is docs/api.md's error body with `status` (and `code`); return it."""
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
     body = response.get_json()

@@ -31,7 +31,7 @@ class ErrorDetailSchema(Schema):
 
 
 class ErrorSchema(Schema):
-    """API.md's error body, documented for every error response of the OpenAPI document."""
+    """docs/api.md's error body, documented for every error response of the OpenAPI document."""
 
     error = fields.Nested(ErrorDetailSchema, required=True)
 

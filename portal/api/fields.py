@@ -6,7 +6,7 @@ from marshmallow import fields
 
 
 class Timestamp(fields.DateTime):
-    """An instant as ISO 8601 in UTC with a `Z`, as API.md requires (`2026-05-04T09:30:00Z`).
+    """An instant as ISO 8601 in UTC with a `Z`, as docs/api.md requires (`2026-05-04T09:30:00Z`).
 
     `fields.DateTime(format="iso")` writes `+00:00` instead; a naive value is taken as UTC.
     """

@@ -1,4 +1,4 @@
-"""API errors follow API.md: `{"error": {"code", "message", "fields"}}` with the right status."""
+"""API errors follow docs/api.md: `{"error": {"code", "message", "fields"}}`, right status."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""What the portal answers when something fails: our page or API.md's error body, our
+"""What the portal answers when something fails: our page or docs/api.md's error body, our
 headers, a log record, and nothing saved; a constraint refusal is a 409, never a 500.
 """
 

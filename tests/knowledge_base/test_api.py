@@ -1,4 +1,4 @@
-"""GET /api/v1/kb/articles and /api/v1/kb/articles/{slug}, per API.md."""
+"""GET /api/v1/kb/articles and /api/v1/kb/articles/{slug}, per docs/api.md."""
 
 import re
 

@@ -1,0 +1,1 @@
+"""Alembic revisions of the portal (a package, so that they install with it)."""
