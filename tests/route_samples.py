@@ -1,0 +1,78 @@
+"""Every route of the app, and its URL filled with objects of the partner `acme`.
+
+Shared by the tests that walk the whole URL map (route access, CSRF). A new URL
+parameter name needs a sample in SAMPLES below.
+"""
+
+import re
+
+from portal.extensions import db
+from portal.models import Agreement
+from tests.factories import World
+
+# Static files are served by Flask and Bootstrap-Flask, not by our views.
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+
+
+def app_routes(app) -> list[tuple[str, str, str]]:
+    """(method, rule, endpoint) of every route, HEAD and OPTIONS left out."""
+    return sorted(
+        (method, rule.rule, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in STATIC_ENDPOINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+def _token_id(world: World, visitor) -> int:
+    """A token of the visitor's own (tokens belong to one user, not to a partner)."""
+    from portal.auth.services import create_token
+
+    owner = visitor if visitor is not None else world.user("acme_admin")
+    token, _ = create_token(owner, "route test")
+    db.session.commit()
+    return token.id
+
+
+def _password_token(world: World, visitor) -> str:
+    from portal.auth.services import password_link_token
+
+    return password_link_token(world.user("acme_tech"))
+
+
+def _article_slug(world: World, visitor) -> str:
+    from tests.knowledge_base.factories import make_article
+
+    return make_article(world.user("vendor_engineer"), title="Route sample").slug
+
+
+def _agreement_id(world: World, visitor) -> int:
+    return db.session.scalar(db.select(Agreement.id).where(Agreement.partner_id == world.acme.id))
+
+
+# parameter name -> its sample value, given the world and the visiting user (or None)
+SAMPLES = {
+    "partner_id": lambda w, v: w.acme.id,
+    "customer_id": lambda w, v: w.acme_customer.id,
+    "user_id": lambda w, v: w.user("acme_tech").id,
+    "agreement_id": _agreement_id,
+    "product_id": lambda w, v: w.product.id,
+    "release_id": lambda w, v: w.product.releases[0].id,
+    "token_id": _token_id,
+    "token": _password_token,
+    # A published public article (KB visibility has its own truth tables).
+    "slug": _article_slug,
+    "number": lambda w, v: 1,  # an article's first revision
+}
+_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def sample_url(rule: str, world: World, visitor) -> str:
+    """`rule` with its parameters filled; `visitor` is the user about to visit, or None."""
+
+    def fill(match):
+        name = match.group(1)
+        assert name in SAMPLES, f"add a sample value for URL parameter <{name}> to SAMPLES"
+        return str(SAMPLES[name](world, visitor))
+
+    return _PARAMETER.sub(fill, rule)
