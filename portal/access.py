@@ -1,7 +1,8 @@
 """Who may do what, and who may see which rows: the one place for both.
 
-Every view declares its access with `@public` or `@roles_required(...)`; the
-declaration is also read by the route-matrix test. Tenant-owned rows are fetched
+Every view declares its access with `@public` or `@roles_required(...)` (a test
+fails for a view that declares nothing; tests/test_route_access.py holds the
+expected answers in a table of its own, so widening a role shows). Tenant-owned rows are fetched
 only through `scoped()` / `get_visible_or_404()`, which filter by the principal's
 partner, so a partner user asking for another partner's object gets a 404.
 """
