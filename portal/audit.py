@@ -4,18 +4,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import Index
-
 from portal.access import current_principal
 from portal.extensions import db
 from portal.models.audit import AuditEntry
-
-# The audit page (portal/audit_views.py) lists entries newest first, filtered by who, what
-# and when: these indexes serve its order and filters, so a page of a long history costs
-# what it shows. (The partner and object-type filters use the model's own indexes.)
-Index("ix_audit_created", AuditEntry.created_at)
-Index("ix_audit_actor_created", AuditEntry.actor_id, AuditEntry.created_at)
-Index("ix_audit_action_created", AuditEntry.action, AuditEntry.created_at)
 
 
 def _jsonable(value):

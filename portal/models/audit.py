@@ -20,6 +20,10 @@ class AuditEntry(db.Model):
     __table_args__ = (
         Index("ix_audit_partner_created", "partner_id", "created_at"),
         Index("ix_audit_object", "object_type", "object_id"),
+        # The audit page lists entries newest first, filtered by who, what and when.
+        Index("ix_audit_created", "created_at"),
+        Index("ix_audit_actor_created", "actor_id", "created_at"),
+        Index("ix_audit_action_created", "action", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
