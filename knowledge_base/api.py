@@ -47,7 +47,9 @@ class ArticleSchema(Schema):
 
 
 def _query_param(name: str, description: str, **schema) -> dict:
-    return {"in": "query", "name": name, "required": False, "description": description,
+    """A search filter; an empty value (`?kind=`) is no filter, as `list_articles` reads it."""
+    return {"in": "query", "name": name, "required": False, "allowEmptyValue": True,
+            "description": f"{description} (empty: no filter)",
             "schema": {"type": "string", **schema}}
 
 
