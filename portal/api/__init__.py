@@ -78,7 +78,10 @@ def register_api(app: Flask) -> None:
         spec_kwargs={
             "info": {
                 "description": "Partners connect their ticketing systems and the vendor its "
-                "BI tools through this API. Authenticate with `Authorization: Bearer <token>`."
+                "BI tools through this API. Authenticate with `Authorization: Bearer <token>`. "
+                "Any request whose path, query, form or JSON holds a NUL character or an "
+                "unpaired surrogate is refused with 400 `invalid_characters`, and JSON nested "
+                "more than 64 levels deep with 400 `json_too_deep`."
             },
             "servers": [{"url": "/"}],
         },
