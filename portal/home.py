@@ -1,13 +1,25 @@
-"""The home page: one per role."""
+"""The home page: what the signed-in user should do next, by role.
+
+The items come from the providers registered with `portal.next_steps`: `portal/`
+registers its own below; feature packages register theirs when they load.
+"""
 
 from flask import Blueprint, render_template
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.access import current_principal, public, scoped
+from portal.access import current_principal, public
 from portal.extensions import db
-from portal.models import Agreement, AuditEntry, Customer, Partner, User
+from portal.models import AuditEntry, Partner
+from portal.next_steps import next_steps_for
+from portal.partners import next_steps as partner_steps
+from portal.roles import SUPPORT_MANAGER, VENDOR_ADMIN
 
 bp = Blueprint("home", __name__)
+
+partner_steps.register()
+
+#: How many recent changes the vendor admin's home lists.
+RECENT_CHANGES = 8
 
 
 @bp.get("/")
@@ -16,34 +28,27 @@ def index():
     principal = current_principal()
     if not principal.is_authenticated:
         return render_template("home/public.html")
+    steps = next_steps_for(principal)
     if principal.is_vendor:
-        return render_template("home/vendor.html", **_vendor_figures())
-    return render_template("home/partner.html", **_partner_figures(principal))
-
-
-def _vendor_figures() -> dict:
-    partners = db.session.scalars(select(Partner).order_by(Partner.name)).all()
-    pending = db.session.scalars(
-        select(Agreement).where(Agreement.status.in_(("proposed", "returned")))
-    ).all()
-    recent = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(8)
-    ).all()
-    return {"partners": partners, "open_agreements": pending, "recent_audit": recent}
-
-
-def _partner_figures(principal) -> dict:
+        return render_template("home/vendor.html", steps=steps, **_vendor_context(principal))
     partner = db.session.get(Partner, principal.partner_id)
-    technicians = db.session.scalar(
-        scoped(User)
-        .with_only_columns(func.count())
-        .where(User.role == "technician", User.status == "active")
+    return render_template(
+        "home/partner.html",
+        steps=steps,
+        partner=partner,
+        agreement=partner.agreement_in_force,
     )
-    customers = db.session.scalar(scoped(Customer).with_only_columns(func.count()))
-    return {
-        "partner": partner,
-        "active_technicians": technicians,
-        "customer_count": customers,
-        "agreement": partner.agreement_in_force,
-        "pending_agreement": partner.pending_agreement,
-    }
+
+
+def _vendor_context(principal) -> dict:
+    context = {"recent_changes": [], "my_partners": [], "my_partner_count": 0}
+    if principal.role == VENDOR_ADMIN:
+        context["recent_changes"] = db.session.scalars(
+            select(AuditEntry)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(RECENT_CHANGES)
+        ).all()
+    if principal.role == SUPPORT_MANAGER:
+        shown, total = partner_steps.managed_partners(principal)
+        context.update(my_partners=shown, my_partner_count=total)
+    return context

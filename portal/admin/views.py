@@ -1,7 +1,7 @@
 """Vendor admin pages: products and releases, users."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import or_
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import current_principal, get_visible_or_404, roles_required, scoped
@@ -13,7 +13,8 @@ from portal.models.users import USER_STATUSES
 from portal.pagination import paginate_rows
 from portal.partners.blueprint import form_status, refused
 from portal.products.services import save_product, save_release
-from portal.roles import ALL_ROLES, VENDOR_ADMIN
+from portal.roles import ALL_ROLES, ROLE_LABELS, VENDOR_ADMIN
+from portal.sorting import SortColumn, SortOptions
 from portal.users.services import create_user, set_status, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -22,13 +23,28 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # --- Products and releases -----------------------------------------------------------
 
 
+RELEASE_SORT = SortOptions(
+    SortColumn("released", Release.released_on, default_dir="desc"),
+    SortColumn("version", Release.version),
+    SortColumn("kind", Release.major, Release.released_on.desc(), default_dir="desc"),
+    SortColumn("support", Release.supported, Release.released_on.desc(), default_dir="desc"),
+    default="released",
+    tiebreak=Release.id,
+)
+
+
 @bp.get("/products")
 @roles_required(VENDOR_ADMIN)
 def products():
-    rows = db.session.scalars(
-        scoped(Product).options(selectinload(Product.releases)).order_by(Product.name)
-    ).all()
-    return render_template("admin/products.html", products=rows)
+    """Every product with its releases, in the order the releases' headers ask for."""
+    rows = db.session.scalars(scoped(Product).order_by(Product.name)).all()
+    sorting = RELEASE_SORT.from_request()
+    releases: dict[int, list[Release]] = {product.id: [] for product in rows}
+    for release in db.session.scalars(sorting.apply(scoped(Release))):
+        releases[release.product_id].append(release)
+    return render_template(
+        "admin/products.html", products=rows, releases=releases, sorting=sorting
+    )
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -105,6 +121,24 @@ def _release_form(product: Product, release: Release | None):
 # --- Users ---------------------------------------------------------------------------
 
 
+USER_SORT = SortOptions(
+    SortColumn("name", func.lower(User.name)),
+    SortColumn("email", User.email),
+    # By the role's label, as the list shows it.
+    SortColumn("role", case(ROLE_LABELS, value=User.role), func.lower(User.name)),
+    # Vendor staff (no partner) come last in either direction.
+    SortColumn(
+        "partner",
+        select(func.lower(Partner.name)).where(Partner.id == User.partner_id).scalar_subquery(),
+        func.lower(User.name),
+    ),
+    SortColumn("status", User.status, func.lower(User.name)),
+    SortColumn("last_login", User.last_login_at, default_dir="desc"),
+    default="name",
+    tiebreak=User.id,
+)
+
+
 def _partners() -> list[Partner]:
     return db.session.scalars(scoped(Partner).order_by(Partner.name)).all()
 
@@ -132,9 +166,12 @@ def users():
         stmt = stmt.where(User.partner_id.is_(None))
     elif partner_filter.isdigit() and len(partner_filter) < 10:
         stmt = stmt.where(User.partner_id == int(partner_filter))
-    page = paginate_rows(stmt.order_by(User.name, User.id))
+    sorting = USER_SORT.from_request()
+    page = paginate_rows(sorting.apply(stmt))
     filtered = bool(search or filters.role.data or filters.status.data or partner_filter)
-    return render_template("admin/users.html", page=page, filters=filters, filtered=filtered)
+    return render_template(
+        "admin/users.html", page=page, filters=filters, filtered=filtered, sorting=sorting
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -3,7 +3,10 @@
 A partner is compliant on a product when its active certified technicians reach the
 agreement's minimum and it has a current reproduction environment. Certifications and
 environments belong to `certification/`, which registers the two counters below when
-it loads; `portal/` never imports it.
+it loads; `portal/` never imports it. Pages that list many partners (the home pages)
+ask for all of them at once through `compliance_by_partner`; certification should also
+register the batch forms (`certified_counts`, `current_environments`) so that such a
+page runs the same queries for 2 partners or 200.
 """
 
 from collections.abc import Callable
@@ -14,6 +17,9 @@ from portal.models import Partner, Product
 CertifiedCounter = Callable[[int, int], int]  # (partner_id, product_id) -> active certified
 EnvironmentCheck = Callable[[int, int], bool]  # (partner_id, product_id) -> has current env
 CertificationList = Callable[[object], list[dict]]  # user -> [{product, release, ...}]
+Pair = tuple[int, int]  # (partner_id, product_id)
+CertifiedCounts = Callable[[list[Pair]], dict[Pair, int]]  # batch form of CertifiedCounter
+CurrentEnvironments = Callable[[list[Pair]], set[Pair]]  # batch form of EnvironmentCheck
 
 _providers: dict[str, Callable] = {
     "certified": lambda partner_id, product_id: 0,
@@ -22,6 +28,11 @@ _providers: dict[str, Callable] = {
     # partner_id -> True when escalation quality earns the premier tier (escalations/).
     "premier_quality": lambda partner_id: False,
 }
+#: Batch providers; without them, the one-pair providers above answer pair by pair.
+_batch_providers: dict[str, Callable | None] = {
+    "certified_counts": None,
+    "current_environments": None,
+}
 
 
 def register_providers(
@@ -29,6 +40,8 @@ def register_providers(
     environment: EnvironmentCheck | None = None,
     certifications: CertificationList | None = None,
     premier_quality: Callable[[int], bool] | None = None,
+    certified_counts: CertifiedCounts | None = None,
+    current_environments: CurrentEnvironments | None = None,
 ) -> None:
     for name, provider in (
         ("certified", certified),
@@ -38,6 +51,12 @@ def register_providers(
     ):
         if provider is not None:
             _providers[name] = provider
+    for name, provider in (
+        ("certified_counts", certified_counts),
+        ("current_environments", current_environments),
+    ):
+        if provider is not None:
+            _batch_providers[name] = provider
 
 
 def certifications_of(user) -> list[dict]:
@@ -66,20 +85,56 @@ class ProductCompliance:
 
 def compliance_for(partner: Partner) -> list[ProductCompliance]:
     """One row per product the agreement in force sets a minimum for."""
-    agreement = partner.agreement_in_force
-    if agreement is None:
-        return []
-    rows = []
-    for minimum in sorted(agreement.product_minimums, key=lambda m: m.product.name):
-        rows.append(
-            ProductCompliance(
-                product=minimum.product,
-                certified_active=_providers["certified"](partner.id, minimum.product_id),
-                minimum=minimum.minimum,
-                environment_ok=_providers["environment"](partner.id, minimum.product_id),
-            )
+    return compliance_by_partner([partner])[partner.id]
+
+
+def compliance_by_partner(partners: list[Partner]) -> dict[int, list[ProductCompliance]]:
+    """`compliance_for` of many partners, asking the providers once for all of them.
+
+    Load the partners with their agreements' minimums and products (see
+    `portal.partners.blueprint.agreement_history_options`) to keep this to a fixed
+    number of queries.
+    """
+    minimums = {
+        partner.id: sorted(
+            partner.agreement_in_force.product_minimums if partner.agreement_in_force else [],
+            key=lambda m: m.product.name,
         )
-    return rows
+        for partner in partners
+    }
+    pairs = [(partner_id, m.product_id) for partner_id, rows in minimums.items() for m in rows]
+    certified = _certified_counts(pairs)
+    environments = _current_environments(pairs)
+    return {
+        partner_id: [
+            ProductCompliance(
+                product=m.product,
+                certified_active=certified.get((partner_id, m.product_id), 0),
+                minimum=m.minimum,
+                environment_ok=(partner_id, m.product_id) in environments,
+            )
+            for m in rows
+        ]
+        for partner_id, rows in minimums.items()
+    }
+
+
+def _certified_counts(pairs: list[Pair]) -> dict[Pair, int]:
+    if not pairs:
+        return {}
+    batch = _batch_providers["certified_counts"]
+    if batch is not None:
+        return batch(pairs)
+    return {pair: _providers["certified"](*pair) for pair in pairs}
+
+
+def _current_environments(pairs: list[Pair]) -> set[Pair]:
+    if not pairs:
+        return set()
+    batch = _batch_providers["current_environments"]
+    if batch is not None:
+        return batch(pairs)
+    return {pair for pair in pairs if _providers["environment"](*pair)}
 
 
 def is_compliant(partner: Partner) -> bool:
@@ -100,8 +155,14 @@ def refresh_tier(partner: Partner, *, actor=None) -> str:
 
     tier = compute_tier(partner)
     if tier != partner.tier:
-        record_change("partner.tier_changed", partner, partner_id=partner.id, actor=actor,
-                      before={"tier": partner.tier}, after={"tier": tier},
-                      summary=f"{partner.name} is now {tier}")
+        record_change(
+            "partner.tier_changed",
+            partner,
+            partner_id=partner.id,
+            actor=actor,
+            before={"tier": partner.tier},
+            after={"tier": tier},
+            summary=f"{partner.name} is now {tier}",
+        )
         partner.tier = tier
     return tier

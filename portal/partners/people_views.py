@@ -24,10 +24,27 @@ from portal.partners.blueprint import (
 from portal.partners.forms import CustomerForm, TechnicianForm, TechnicianStatusForm
 from portal.partners.services import save_customer
 from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, TECHNICIAN, VENDOR_ADMIN, VENDOR_ENGINEER
+from portal.sorting import SortColumn, SortOptions
 from portal.users.services import add_technician, set_status
 
 READ_ROLES = (VENDOR_ADMIN, SUPPORT_MANAGER, VENDOR_ENGINEER, PARTNER_ADMIN)
 MANAGE_ROLES = (VENDOR_ADMIN, PARTNER_ADMIN)
+TECHNICIAN_SORT = SortOptions(
+    SortColumn("name", func.lower(User.name)),
+    SortColumn("email", User.email),
+    # Alphabetically, "active" comes first: the people who count for the partner.
+    SortColumn("status", User.status, func.lower(User.name)),
+    SortColumn("last_login", User.last_login_at, default_dir="desc"),
+    default="status",
+    tiebreak=User.id,
+)
+CUSTOMER_SORT = SortOptions(
+    SortColumn("name", func.lower(Customer.name)),
+    SortColumn("seats", Customer.seats, func.lower(Customer.name), default_dir="desc"),
+    SortColumn("since", Customer.created_at, default_dir="desc"),
+    default="name",
+    tiebreak=Customer.id,
+)
 STATUS_MESSAGES = {
     "active": "{name} is active again.",
     "reassigned": "{name} is marked reassigned and no longer counts as certified for you.",
@@ -46,17 +63,15 @@ def _list_url(kind: str, partner: Partner) -> str:
 
 
 def _technicians_page(partner: Partner, form: TechnicianForm, status: int = 200):
-    stmt = (
-        scoped(User)
-        .where(User.partner_id == partner.id, User.role == TECHNICIAN)
-        .order_by(User.status != "active", User.name)
-    )
-    page = paginate_rows(stmt)
+    stmt = scoped(User).where(User.partner_id == partner.id, User.role == TECHNICIAN)
+    sorting = TECHNICIAN_SORT.from_request()
+    page = paginate_rows(sorting.apply(stmt))
     return render_template(
         "partners/technicians.html",
         partner=partner,
         page=page,
         form=form,
+        sorting=sorting,
         list_endpoint=request.endpoint,
     ), status
 
@@ -124,7 +139,8 @@ def _customers_page(partner: Partner, form: CustomerForm, status: int = 200):
     owned = scoped(Customer).where(Customer.partner_id == partner.id)
     search = (request.args.get("q") or "").strip()
     listed = owned.where(Customer.name.icontains(search, autoescape=True)) if search else owned
-    page = paginate_rows(listed.order_by(Customer.name))
+    sorting = CUSTOMER_SORT.from_request()
+    page = paginate_rows(sorting.apply(listed))
     customer_count, seat_total = db.session.execute(
         owned.with_only_columns(func.count(), func.coalesce(func.sum(Customer.seats), 0))
     ).one()
@@ -136,6 +152,7 @@ def _customers_page(partner: Partner, form: CustomerForm, status: int = 200):
         search=search,
         customer_count=customer_count,
         seat_total=seat_total,
+        sorting=sorting,
         list_endpoint=request.endpoint,
     ), status
 

@@ -5,14 +5,14 @@ three register on the one `partners` blueprint.
 """
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import current_principal, roles_required, scoped, signed_in, vendor_only
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Customer, Partner, User
-from portal.models.partners import PARTNER_STATUSES
+from portal.models.partners import PARTNER_STATUSES, PARTNER_TIERS
 from portal.pagination import paginate_rows
 from portal.partners import agreement_views, people_views  # noqa: F401  (register routes)
 from portal.partners.blueprint import (
@@ -26,11 +26,33 @@ from portal.partners.compliance import compliance_for
 from portal.partners.forms import PartnerFilterForm, PartnerForm
 from portal.partners.services import save_partner
 from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, TECHNICIAN, VENDOR_ADMIN
+from portal.sorting import SortColumn, SortOptions
 
 __all__ = ["bp"]
 
 #: How many technicians and customers the partner page lists before "see all".
 PREVIEW = 8
+
+PARTNER_SORT = SortOptions(
+    SortColumn("name", func.lower(Partner.name)),
+    SortColumn("region", func.lower(Partner.region), func.lower(Partner.name)),
+    # Tiers from the lowest to the highest, not alphabetically.
+    SortColumn(
+        "tier",
+        case({tier: rank for rank, tier in enumerate(PARTNER_TIERS)}, value=Partner.tier),
+        func.lower(Partner.name),
+    ),
+    SortColumn("status", Partner.status, func.lower(Partner.name)),
+    SortColumn(
+        "manager",
+        select(func.lower(User.name))
+        .where(User.id == Partner.support_manager_id)
+        .scalar_subquery(),
+        func.lower(Partner.name),
+    ),
+    default="name",
+    tiebreak=Partner.id,
+)
 
 
 @bp.get("/")
@@ -52,8 +74,11 @@ def index():
         )
     if filters.status.data in PARTNER_STATUSES:
         stmt = stmt.where(Partner.status == filters.status.data)
-    page = paginate_rows(stmt.order_by(Partner.name))
-    return render_template("partners/index.html", page=page, filters=filters, search=search)
+    sorting = PARTNER_SORT.from_request()
+    page = paginate_rows(sorting.apply(stmt))
+    return render_template(
+        "partners/index.html", page=page, filters=filters, search=search, sorting=sorting
+    )
 
 
 def _support_managers() -> list[User]:
