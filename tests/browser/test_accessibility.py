@@ -122,6 +122,7 @@ def test_main_pages_have_no_serious_accessibility_violation(demo_like, live_serv
         ("vendor_admin", "/partners/"),
         ("vendor_admin", "/admin/users"),
         ("vendor_admin", "/admin/products"),
+        ("vendor_admin", "/partners/{acme}"),
         ("support_manager", "/"),
         ("acme_admin", "/"),
         ("acme_admin", "/partners/mine/technicians"),
@@ -131,7 +132,7 @@ def test_main_pages_have_no_serious_accessibility_violation(demo_like, live_serv
 def test_pages_do_not_scroll_sideways_on_a_phone(demo_like, live_server, page, who, path):
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, demo_like.user(who))
-    page.goto(live_server + path)
+    page.goto(live_server + path.format(acme=demo_like.acme.id))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{path} is {width} px wide"
     # Nor does any table scroll inside its card.
