@@ -44,10 +44,11 @@ class ArticleForm(FlaskForm):
                              description="Vendor staff read every article; only editors "
                              "see drafts.")
     product_id = SelectField("Product", coerce=_optional_int, validators=[Optional()])
+    #: Check boxes grouped by product (see `release_groups`); the service checks that the
+    #: releases are the chosen product's.
     release_ids = SelectMultipleField(
         "Affected releases", coerce=int, validators=[Optional()],
-        description="None selected: the article applies to every release of the product. "
-        "Hold Ctrl (⌘ on a Mac) to choose several.",
+        description="None ticked: the article applies to every release of the product.",
     )
     tags = StringField("Tags", validators=[Optional(), Length(max=500)],
                        description="Separated by commas, e.g. ldap, single sign-on, upgrade.")
@@ -66,6 +67,7 @@ class ArticleForm(FlaskForm):
         products = db.session.scalars(
             select(Product).options(selectinload(Product.releases)).order_by(Product.name)
         ).all()
+        self.products = products
         self.product_id.choices = [SelectChoice(None, "— Not about one product —")] + [
             SelectChoice(p.id, p.name) for p in products
         ]
@@ -74,6 +76,13 @@ class ArticleForm(FlaskForm):
                          optgroup=p.name)
             for p in products for r in p.releases
         ]
+
+    def release_groups(self) -> list[tuple[Product, list]]:
+        """Each product with its releases, for the check boxes (one group per product)."""
+        return [(p, list(p.releases)) for p in self.products]
+
+    def release_checked(self, release) -> bool:
+        return release.id in (self.release_ids.data or [])
 
     def article_input(self) -> ArticleInput:
         return ArticleInput(

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
+from knowledge_base import confirmations as _confirmations  # noqa: F401  (their words)
 from knowledge_base import search, services, votes
 from knowledge_base.diff import revision_diff
 from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
@@ -16,7 +17,8 @@ from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article, Article
 from knowledge_base.rendering import render_markdown
 from knowledge_base.services import EDITOR_ROLES, get_visible_article_or_404
 from portal.access import current_principal, public, roles_required, signed_in
-from portal.errors import DomainError
+from portal.confirm import ask_to_confirm, confirmation, is_confirmed
+from portal.errors import DomainError, json_error
 from portal.extensions import db
 from portal.ids import query_id
 from portal.models import Product
@@ -129,17 +131,18 @@ def vote(slug: str):
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def _render_editor(form: ArticleForm, article: Article | None, status: int = 200,
-                   preview=None):
-    return render_template("kb/edit.html", form=form, article=article, preview=preview), status
+def _render_editor(form: ArticleForm, article: Article | None, status: int = 200):
+    """The editor, with the text as it will read beside it (kb_editor.js keeps it live)."""
+    return render_template("kb/edit.html", form=form, article=article,
+                           preview=render_markdown(form.body.data or "")), status
 
 
 def _save_from_form(form: ArticleForm, article: Article | None):
     """Preview, or validate and save; returns a response."""
     reader = current_principal()
-    if form.is_submitted() and form.preview.data:
+    if form.is_submitted() and form.preview.data:  # the Preview button, without JavaScript
         form.validate()
-        return _render_editor(form, article, preview=render_markdown(form.body.data or ""))
+        return _render_editor(form, article)
     if not form.validate_on_submit():
         return _render_editor(form, article, status=400 if form.is_submitted() else 200)
     try:
@@ -183,11 +186,34 @@ def edit(slug: str):
     return _save_from_form(form, article)
 
 
-def _confirmed_action(slug: str, action, success: str):
+@bp.post("/preview")
+@roles_required(*EDITOR_ROLES)
+def preview():
+    """The editor's live preview: `{"body": markdown}` in, `{"html": safe html}` out.
+
+    The same sanitising renderer as the article page; nothing is saved. A JSON POST with
+    the page's CSRF token in the X-CSRFToken header.
+    """
+    payload = request.get_json(silent=True)
+    body = payload.get("body") if isinstance(payload, dict) else None
+    if not isinstance(body, str):
+        return json_error(400, "validation_error", "Send the text as JSON: {\"body\": \"...\"}.",
+                          {"body": "Required, a string."})
+    if len(body) > services.BODY_MAX:
+        message = f"At most {services.BODY_MAX:,} characters."
+        return json_error(400, "validation_error", message, {"body": message})
+    return {"html": str(render_markdown(body))}, 200, {"Cache-Control": "no-store"}
+
+
+def _confirmed_action(slug: str, action, success: str, asked: str | None = None):
+    """A one-button action on an article; `asked` names its confirmation, if it needs one."""
     article = get_visible_article_or_404(slug, current_principal())
     if not ConfirmForm().validate_on_submit():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("kb.article", slug=slug))
+    if asked and not is_confirmed():
+        return ask_to_confirm(confirmation(asked, article=article),
+                              cancel_url=url_for("kb.article", slug=article.slug))
     action(article, actor=current_principal())
     db.session.commit()
     flash(success.format(title=article.title), "success")
@@ -204,7 +230,8 @@ def publish(slug: str):
 @roles_required(*EDITOR_ROLES)
 def unpublish(slug: str):
     return _confirmed_action(slug, services.unpublish_article,
-                             "“{title}” is back to draft: only editors see it now.")
+                             "“{title}” is back to draft: only editors see it now.",
+                             asked="kb.unpublish")
 
 
 @bp.post("/articles/<slug>/reviewed")
@@ -250,6 +277,10 @@ def restore(slug: str, number: int):
         flash("The form expired; please try again.", "error")
         return redirect(url_for("kb.history", slug=slug))
     expected = int(form.revision.data) if (form.revision.data or "").isdigit() else None
+    if shown.number != article.revision_number and not is_confirmed():
+        return ask_to_confirm(confirmation("kb.restore", article=article, number=number),
+                              cancel_url=url_for("kb.revision", slug=article.slug, number=number),
+                              values={"revision": form.revision.data})
     services.restore_revision(article, shown, actor=reader, expected_revision=expected)
     db.session.commit()
     flash(f"Revision {number} restored as revision {article.revision_number}.", "success")

@@ -78,6 +78,7 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    ok    ok     POST /kb/articles/<slug>/vote
   login ok    403   ok    403   403   403   403    GET  /kb/new
   login ok    403   ok    403   403   403   403    POST /kb/new
+  login ok    403   ok    403   403   403   403    POST /kb/preview
 
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /login
   ok    ok    ok    ok    ok    ok    ok    ok     POST /login

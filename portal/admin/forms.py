@@ -14,7 +14,14 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.models.users import USER_STATUSES
 from portal.partners.forms import optional_int, options
-from portal.roles import ROLE_LABELS
+from portal.roles import (
+    PARTNER_ADMIN,
+    ROLE_LABELS,
+    SUPPORT_MANAGER,
+    TECHNICIAN,
+    VENDOR_ADMIN,
+    VENDOR_ENGINEER,
+)
 from portal.users.services import UserInput
 
 NO_PARTNER = ("", "— none (vendor staff) —")
@@ -47,10 +54,20 @@ class ReleaseForm(FlaskForm):
     )
 
 
+#: The roles from the least to the most powerful, as the user form offers them.
+ROLES_BY_PRIVILEGE = (TECHNICIAN, PARTNER_ADMIN, VENDOR_ENGINEER, SUPPORT_MANAGER, VENDOR_ADMIN)
+CHOOSE_ROLE = ("", "— Choose a role —")
+
+
 class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField("Role", choices=options(ROLE_LABELS.items()))
+    # No default: a new account's role (and so its power) is always a deliberate choice.
+    role = SelectField(
+        "Role",
+        choices=options([CHOOSE_ROLE, *((r, ROLE_LABELS[r]) for r in ROLES_BY_PRIVILEGE)]),
+        validators=[DataRequired(message="Choose a role.")],
+    )
     partner_id = SelectField(
         "Partner",
         coerce=optional_int,

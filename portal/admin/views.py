@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.access import current_principal, get_visible_or_404, roles_required, scoped
 from portal.admin.forms import ProductForm, ReleaseForm, UserFilterForm, UserForm, UserStatusForm
+from portal.confirm import ask_to_confirm, confirmation, is_confirmed
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Partner, Product, Release, User
@@ -223,21 +224,32 @@ def edit_user(user_id):
 def user_status(user_id):
     user = get_visible_or_404(User, user_id)
     form = UserStatusForm()
-    if form.validate_on_submit():
-        try:
-            set_status(user, form.status.data, actor=current_principal())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(
-                f"{user.name} is now {user.status}."
-                + (" They can no longer sign in." if not user.is_active else ""),
-                "success",
-            )
-    else:
+    back_url = (
+        url_for(".edit_user", user_id=user.id)
+        if request.form.get("back") == "edit"
+        else url_for(".users")
+    )
+    if not form.validate_on_submit():
         flash("Choose a valid status.", "error")
-    if request.form.get("back") == "edit":
-        return redirect(url_for(".edit_user", user_id=user.id))
-    return redirect(url_for(".users"))
+        return redirect(back_url)
+    status = form.status.data
+    deactivating = status != "active" and user.is_active and user.id != current_principal().id
+    if deactivating and not is_confirmed():
+        return ask_to_confirm(
+            confirmation("user.deactivate", user=user),
+            cancel_url=back_url,
+            values={"status": status, "back": request.form.get("back", "")},
+        )
+    try:
+        set_status(user, status, actor=current_principal())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{user.name} is now {user.status}."
+            + (" They can no longer sign in." if not user.is_active else ""),
+            "success",
+        )
+    return redirect(back_url)

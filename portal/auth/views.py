@@ -13,6 +13,7 @@ from portal.auth.forms import (
     NewTokenForm,
     SetPasswordForm,
 )
+from portal.confirm import ask_to_confirm, confirmation, is_confirmed
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models.users import ApiToken, normalise_email
@@ -74,6 +75,12 @@ def logout():
 @signed_in
 def sign_out_everywhere():
     """End every sign-in of this user, on every device, this one included."""
+    if not is_confirmed():
+        count = sessions.active_session_count(current_principal())
+        return ask_to_confirm(
+            confirmation("sessions.end_all", session_count=count),
+            cancel_url=url_for("auth.profile"),
+        )
     services.sign_out_everywhere(current_principal())
     db.session.commit()
     logout_user()
@@ -161,9 +168,12 @@ def create_token():
     db.session.commit()
     flash("Token created. Copy it now: it will not be shown again.", "success")
     # Rendered directly (not redirected) so the raw token is never stored in the session,
-    # and not cached, so that it is shown once.
+    # and not cached, so that it is shown once. The forms are fresh, not read from this
+    # request, so the token's name field starts empty again.
     page, status = _render_profile(
-        ChangePasswordForm(prefix="pw"), NewTokenForm(prefix="token"), raw
+        ChangePasswordForm(prefix="pw", formdata=None),
+        NewTokenForm(prefix="token", formdata=None),
+        raw,
     )
     return page, status, {"Cache-Control": "no-store"}
 
@@ -174,6 +184,10 @@ def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_principal().id:
         abort(404)
+    if not token.is_revoked and not is_confirmed():
+        return ask_to_confirm(
+            confirmation("token.revoke", token=token), cancel_url=url_for("auth.profile")
+        )
     services.revoke_token(current_principal(), token)
     db.session.commit()
     flash(f"Token “{token.name}” revoked.", "info")

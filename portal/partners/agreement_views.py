@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from portal.access import current_principal, roles_required, signed_in
+from portal.confirm import ask_to_confirm, confirmation, is_confirmed
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.ids import query_id
@@ -14,6 +15,7 @@ from portal.models import Agreement, Product
 from portal.partners.agreements import (
     AgreementTerms,
     accept_agreement,
+    check_return,
     propose_agreement,
     return_agreement,
     withdraw_agreement,
@@ -110,9 +112,17 @@ def propose_version(partner_id):
     ), status
 
 
-def _decide(partner_id, agreement_id, action, success_message):
-    """Apply a one-button decision (accept, withdraw) to a version; 409s become a flash."""
+def _decide(partner_id, agreement_id, action, success_message, asked: str):
+    """Apply a one-button decision (accept, withdraw) to a version; 409s become a flash.
+
+    The decision binds (or cannot be undone), so it is confirmed first (`asked` names the
+    confirmation); a version no longer awaiting a decision is refused without asking.
+    """
     partner, version = _load_version(partner_id, agreement_id)
+    if version.status == "proposed" and not is_confirmed():
+        return ask_to_confirm(
+            confirmation(asked, agreement=version), cancel_url=_agreement_url(version)
+        )
     try:
         action(version, actor=current_principal())
     except DomainError as exc:
@@ -132,6 +142,7 @@ def accept_version(partner_id, agreement_id):
         agreement_id,
         accept_agreement,
         "You accepted version {version}: it is now in force.",
+        "agreement.accept",
     )
 
 
@@ -143,6 +154,7 @@ def withdraw_version(partner_id, agreement_id):
         agreement_id,
         withdraw_agreement,
         "Version {version} withdrawn. The version in force is unchanged.",
+        "agreement.withdraw",
     )
 
 
@@ -154,6 +166,13 @@ def return_version(partner_id, agreement_id):
     status = 400
     if form.validate_on_submit():
         try:
+            if not is_confirmed():
+                check_return(version, form.comments.data)  # refuse before asking
+                return ask_to_confirm(
+                    confirmation("agreement.return", agreement=version),
+                    cancel_url=_agreement_url(version),
+                    values={"comments": form.comments.data},
+                )
             return_agreement(version, form.comments.data, actor=current_principal())
         except DomainError as exc:
             status = refused(form, exc)

@@ -104,8 +104,42 @@ def _valid_timezone(name: str) -> bool:
     return True
 
 
+#: Free-text terms: None (a field left out of a post) is the same as empty.
+TEXT_TERMS = ("troubleshooting_required", "update_distribution", "vendor_contact",
+              "partner_contact", "timezone", "business_start", "business_end")
+
+
+def normalise_terms(terms: AgreementTerms) -> AgreementTerms:
+    """Terms as they are kept, so that two ways of writing the same terms compare equal.
+
+    Text is stripped (None is empty); the working days are in week order. The terms that
+    the chosen options make meaningless are cleared, so none is kept by mistake: the fixed
+    fee under the percentage model (and the reverse), the working week under 24x7
+    coverage, the out-of-hours response time and cost without out-of-hours cover.
+    """
+    for name in TEXT_TERMS:
+        setattr(terms, name, (getattr(terms, name) or "").strip())
+    if terms.fee_model == "percentage":
+        terms.fixed_fee = None
+    elif terms.fee_model == "fixed":
+        terms.fee_percentage = None
+    if terms.coverage == "24x7":
+        terms.business_days = terms.business_start = terms.business_end = ""
+    else:  # the days in week order, once each (unknown ones are left for validation)
+        days = [d for d in (terms.business_days or "").split(",") if d]
+        unknown = [d for d in days if d not in WEEKDAYS]
+        terms.business_days = ",".join([d for d in WEEKDAYS if d in days] + unknown)
+    if terms.out_of_hours_cover == "none":
+        terms.out_of_hours_response_minutes = terms.out_of_hours_extra_cost = None
+    return terms
+
+
 def validate_terms(terms: AgreementTerms) -> None:
-    """Raise a DomainError listing every term that is missing or inconsistent."""
+    """Raise a DomainError listing every term that is missing or inconsistent.
+
+    The terms are normalised first (`normalise_terms`): what does not apply is cleared.
+    """
+    normalise_terms(terms)
     errors = {}
     choices = (("customer_owner", PARTY), ("customer_billing", PARTY), ("fee_model", FEE_MODELS),
                ("fee_period", FEE_PERIODS), ("coverage", COVERAGES),
@@ -113,14 +147,11 @@ def validate_terms(terms: AgreementTerms) -> None:
     for name, allowed in choices:
         if getattr(terms, name) not in allowed:
             errors[name] = f"Choose one of: {', '.join(allowed)}."
-    if terms.fee_model == "percentage":
-        if terms.fee_percentage is None or not (0 <= terms.fee_percentage <= 100):
-            errors["fee_percentage"] = "A percentage between 0 and 100 is required."
-        terms.fixed_fee = None
-    elif terms.fee_model == "fixed":
-        if terms.fixed_fee is None or not (0 <= terms.fixed_fee <= MAX_AMOUNT):
-            errors["fixed_fee"] = "A fixed fee of zero or more is required."
-        terms.fee_percentage = None
+    percentage, fixed_fee = terms.fee_percentage, terms.fixed_fee
+    if terms.fee_model == "percentage" and (percentage is None or not (0 <= percentage <= 100)):
+        errors["fee_percentage"] = "A percentage between 0 and 100 is required."
+    if terms.fee_model == "fixed" and (fixed_fee is None or not (0 <= fixed_fee <= MAX_AMOUNT)):
+        errors["fixed_fee"] = "A fixed fee of zero or more is required."
     validity = terms.certification_validity_months
     if not validity or not (1 <= validity <= MAX_VALIDITY_MONTHS):
         errors["certification_validity_months"] = (
@@ -145,7 +176,7 @@ def validate_terms(terms: AgreementTerms) -> None:
     for severity in SEVERITIES:
         first, resolution = terms.sla.get(severity, (None, None))
         if not first or not (0 < first <= MAX_MINUTES):
-            errors[f"sla.{severity}.first_response"] = "A positive number of minutes."
+            errors[f"sla.{severity}.first_response"] = "A positive duration, a year at most."
         elif not resolution or not (first <= resolution <= MAX_MINUTES):
             errors[f"sla.{severity}.resolution"] = (
                 "At least the first-response target, and a year at most."
@@ -166,13 +197,29 @@ def validate_terms(terms: AgreementTerms) -> None:
                           fields=errors)
 
 
+def _refuse_same_terms(terms: AgreementTerms, in_force: Agreement | None) -> None:
+    """A version that changes nothing would only re-record the agreement in force."""
+    if in_force is None:
+        return
+    current = normalise_terms(AgreementTerms.from_agreement(in_force))
+    if normalise_terms(terms).as_dict() == current.as_dict():
+        raise DomainError("no_change",
+                          f"These terms are the same as version {in_force.version}, which is "
+                          "in force: change at least one term to propose a new version.")
+
+
 def propose_agreement(partner: Partner, terms: AgreementTerms, *, actor) -> Agreement:
-    """The vendor proposes a new version; it is not in force until the partner accepts."""
+    """The vendor proposes a new version; it is not in force until the partner accepts.
+
+    Terms that do not apply (a fixed fee under the percentage model, working hours under
+    24x7 coverage...) are cleared; terms identical to the version in force are refused.
+    """
     validate_terms(terms)
     if partner.pending_agreement is not None:
         raise DomainError("proposal_pending",
                           "A proposal is already waiting for the partner; withdraw it first.",
                           status=409)
+    _refuse_same_terms(terms, partner.agreement_in_force)
     last = db.session.scalar(
         select(func.max(Agreement.version)).where(Agreement.partner_id == partner.id)
     )
@@ -204,10 +251,15 @@ def _require_proposed(agreement: Agreement) -> None:
 
 
 def accept_agreement(agreement: Agreement, *, actor) -> Agreement:
-    """The partner admin accepts: this version comes into force, the previous is superseded."""
+    """The partner admin accepts: this version comes into force, the previous is superseded.
+
+    A proposal with the same terms as the version in force (one made before such proposals
+    were refused) is refused: accepting it would change nothing but the record.
+    """
     _require_proposed(agreement)
     now = utcnow()
     previous = agreement.partner.agreement_in_force
+    _refuse_same_terms(AgreementTerms.from_agreement(agreement), previous)
     if previous is not None:
         previous.status = "superseded"
         previous.in_force_until = now
@@ -225,13 +277,22 @@ def accept_agreement(agreement: Agreement, *, actor) -> Agreement:
     return agreement
 
 
-def return_agreement(agreement: Agreement, comments: str, *, actor) -> Agreement:
-    """The partner admin sends the proposal back with comments for the vendor to revise."""
+def check_return(agreement: Agreement, comments: str) -> str:
+    """The comments of a return, if the proposal may be returned with them (DomainError if not).
+
+    The page calls it before asking the partner admin to confirm.
+    """
     _require_proposed(agreement)
     comments = (comments or "").strip()
     if not comments:
         raise DomainError("comments_required", "Say what should change.",
                           fields={"comments": "Say what should change."})
+    return comments
+
+
+def return_agreement(agreement: Agreement, comments: str, *, actor) -> Agreement:
+    """The partner admin sends the proposal back with comments for the vendor to revise."""
+    comments = check_return(agreement, comments)
     agreement.status = "returned"
     agreement.partner_comments = comments
     agreement.decided_by_id = actor.id

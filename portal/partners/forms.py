@@ -5,6 +5,7 @@ Forms check types and formats (a number is a number); the services check the rul
 form's fields with `show_domain_errors`, so every message appears next to its input.
 """
 
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -22,7 +23,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.models.agreements import SEVERITIES, WEEKDAYS
@@ -144,9 +152,55 @@ class PartnerFilterForm(Form):
 # --- Agreements ----------------------------------------------------------------------
 
 
+#: The units an SLA target may be typed in, and their length in minutes.
+DURATION_UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
+DURATION = [NumberRange(min=0, message="Zero or more."), WHOLE_NUMBER]
+
+
+def duration_unit_field(label: str) -> SelectField:
+    """The unit beside a duration; a post without it (an older client) means minutes."""
+    return SelectField(label, choices=options((u, u) for u in DURATION_UNITS), default="minutes")
+
+
+def as_amount_and_unit(minutes: int | None) -> tuple[int | None, str]:
+    """43200 -> (30, "days"), 480 -> (8, "hours"), 90 -> (90, "minutes"): the largest exact unit."""
+    if not minutes:
+        return minutes, "minutes"
+    for unit in ("days", "hours"):
+        if minutes % DURATION_UNITS[unit] == 0:
+            return minutes // DURATION_UNITS[unit], unit
+    return minutes, "minutes"
+
+
 class SlaTargetForm(Form):
-    first_response = IntegerField("First response (minutes)", validators=[Optional(), WHOLE_NUMBER])
-    resolution = IntegerField("Resolution (minutes)", validators=[Optional(), WHOLE_NUMBER])
+    """One severity's targets, each typed as a number and a unit; the agreement keeps minutes."""
+
+    first_response = DecimalField("First response", places=None, validators=[Optional(), *DURATION])
+    first_response_unit = duration_unit_field("First response unit")
+    resolution = DecimalField("Resolution", places=None, validators=[Optional(), *DURATION])
+    resolution_unit = duration_unit_field("Resolution unit")
+
+    def _exact_minutes(self, name: str) -> Decimal | None:
+        amount = self[name].data
+        if amount is None:
+            return None
+        return amount * DURATION_UNITS.get(self[f"{name}_unit"].data, 1)
+
+    def minutes(self, name: str) -> int | None:
+        """The target `name` ("first_response" or "resolution") in minutes; None if blank."""
+        exact = self._exact_minutes(name)
+        return None if exact is None else int(exact)
+
+    def validate_first_response(self, field):
+        self._check_whole_minutes(field)
+
+    def validate_resolution(self, field):
+        self._check_whole_minutes(field)
+
+    def _check_whole_minutes(self, field) -> None:
+        exact = self._exact_minutes(field.short_name)
+        if exact is not None and exact != exact.to_integral_value():
+            raise ValidationError("Use whole minutes: 1.5 hours is fine, 1.5 minutes is not.")
 
 
 class SlaTargetsForm(Form):
@@ -189,10 +243,13 @@ class AgreementForm(FlaskForm):
         "Percentage of support fees",
         places=2,
         validators=[Optional(), AMOUNT],
-        description="For the percentage model: 0 to 100.",
+        description="For the percentage model only: 0 to 100.",
     )
     fixed_fee = DecimalField(
-        "Fixed fee", places=2, validators=[Optional(), AMOUNT], description="For the fixed model."
+        "Fixed fee",
+        places=2,
+        validators=[Optional(), AMOUNT],
+        description="For the fixed-fee model only: the amount per fee period.",
     )
     fee_period = SelectField("Fee period", choices=options(FEE_PERIOD_LABELS.items()))
     certification_validity_months = IntegerField(
@@ -216,10 +273,16 @@ class AgreementForm(FlaskForm):
         "Working days", choices=options((d, WEEKDAY_LABELS[d]) for d in WEEKDAYS)
     )
     business_start = StringField(
-        "Working day starts", validators=[Length(max=5)], render_kw={"type": "time"}
+        "Working day starts",
+        validators=[Length(max=5)],
+        render_kw={"type": "time"},
+        description="For business-hours coverage only.",
     )
     business_end = StringField(
-        "Working day ends", validators=[Length(max=5)], render_kw={"type": "time"}
+        "Working day ends",
+        validators=[Length(max=5)],
+        render_kw={"type": "time"},
+        description="For business-hours coverage only.",
     )
 
     # Communication channels.
@@ -237,13 +300,13 @@ class AgreementForm(FlaskForm):
     out_of_hours_response_minutes = IntegerField(
         "Out-of-hours response (minutes)",
         validators=[Optional(), WHOLE_NUMBER],
-        description="How fast out-of-hours cover answers.",
+        description="How fast out-of-hours cover answers (only with out-of-hours cover).",
     )
     out_of_hours_extra_cost = DecimalField(
         "Out-of-hours extra cost",
         places=2,
         validators=[Optional(), AMOUNT],
-        description="Per call-out, if any.",
+        description="Per call-out, if any (only with out-of-hours cover).",
     )
 
     sla = FormField(SlaTargetsForm, label="SLA targets")
@@ -265,7 +328,8 @@ class AgreementForm(FlaskForm):
         values["business_days"] = ",".join(d for d in WEEKDAYS if d in chosen)
         terms = AgreementTerms(**values)
         terms.sla = {
-            s: (self.sla[s].first_response.data, self.sla[s].resolution.data) for s in SEVERITIES
+            s: (self.sla[s].minutes("first_response"), self.sla[s].minutes("resolution"))
+            for s in SEVERITIES
         }
         terms.minimums = {
             product_id: self.minimums[name].data
@@ -279,10 +343,16 @@ def terms_as_form_data(terms: AgreementTerms) -> dict:
     """`AgreementTerms` as the nested dict an `AgreementForm` is pre-filled from."""
     data = {name: getattr(terms, name) for name in TERM_FIELDS}
     data["business_days"] = [d for d in terms.business_days.split(",") if d]
-    data["sla"] = {
-        s: {"first_response": first, "resolution": resolution}
-        for s, (first, resolution) in terms.sla.items()
-    }
+    data["sla"] = {}
+    for severity, (first, resolution) in terms.sla.items():
+        first_amount, first_unit = as_amount_and_unit(first)
+        resolution_amount, resolution_unit = as_amount_and_unit(resolution)
+        data["sla"][severity] = {
+            "first_response": first_amount,
+            "first_response_unit": first_unit,
+            "resolution": resolution_amount,
+            "resolution_unit": resolution_unit,
+        }
     data["minimums"] = {f"product_{pid}": minimum for pid, minimum in terms.minimums.items()}
     return data
 

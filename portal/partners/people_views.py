@@ -9,6 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 
 from portal.access import current_principal, roles_required, scoped
+from portal.confirm import ask_to_confirm, confirmation, is_confirmed
+from portal.confirmations import RESTRICTING_STATUSES
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Customer, Partner, User
@@ -121,8 +123,17 @@ def technician_status(partner_id, user_id):
     if not form.validate_on_submit():
         flash("Choose a valid status.", "error")
         return redirect(_list_url("technicians", partner))
+    status = form.status.data
+    if status in RESTRICTING_STATUSES and status != technician.status and not is_confirmed():
+        return ask_to_confirm(
+            confirmation(
+                "technician.status", technician=technician, status=status, partner=partner
+            ),
+            cancel_url=_list_url("technicians", partner),
+            values={"status": status},
+        )
     try:
-        set_status(technician, form.status.data, actor=current_principal())
+        set_status(technician, status, actor=current_principal())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

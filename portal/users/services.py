@@ -32,7 +32,9 @@ def _validate(data: UserInput, *, existing: User | None = None) -> None:
             fields["email"] = "Another account already uses this e-mail address."
     if not (data.name or "").strip():
         fields["name"] = "A name is required."
-    if data.role not in ALL_ROLES:
+    if not data.role:
+        fields["role"] = "Choose a role."
+    elif data.role not in ALL_ROLES:
         fields["role"] = "Unknown role."
     elif data.role in PARTNER_ROLES:
         if data.partner_id is None or db.session.get(Partner, data.partner_id) is None:

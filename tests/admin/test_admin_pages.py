@@ -269,7 +269,8 @@ def test_moving_a_user_to_a_used_email_saves_nothing(admin, world):
 
 def test_a_deactivated_user_can_no_longer_sign_in_until_reactivated(app, admin, world):
     tech = world.user("globex_tech")
-    response = _post(admin, f"/admin/users/{tech.id}/status", {"status": "left"})
+    confirmed = {"status": "left", "confirmed": "yes"}
+    response = _post(admin, f"/admin/users/{tech.id}/status", confirmed)
     assert response.status_code == 302
     assert Browser(app.test_client()).login(tech.email).status_code == 400
     entry = _last_audit("user.left")
@@ -281,7 +282,11 @@ def test_a_deactivated_user_can_no_longer_sign_in_until_reactivated(app, admin, 
 def test_a_signed_in_user_is_signed_out_once_deactivated(app, admin, world):
     tech_client = signed_in(app, world.user("acme_tech"))
     assert tech_client.get("/partners/mine").status_code == 302
-    _post(admin, f"/admin/users/{world.user('acme_tech').id}/status", {"status": "left"})
+    _post(
+        admin,
+        f"/admin/users/{world.user('acme_tech').id}/status",
+        {"status": "left", "confirmed": "yes"},
+    )
     response = tech_client.get(f"/partners/{world.acme.id}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 

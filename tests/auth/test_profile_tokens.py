@@ -60,7 +60,7 @@ def test_revoked_token_stops_working(app, world):
     client = signed_in(app, world.user("acme_tech"))
     raw = _shown_token(_create_token(client))
     token = ApiToken.find_active(raw)
-    response = Browser(client).post(f"/profile/tokens/{token.id}/revoke")
+    response = Browser(client).post(f"/profile/tokens/{token.id}/revoke", {"confirmed": "yes"})
     assert response.status_code == 302
     assert not _works(app, raw)
     assert "revoked" in client.get("/profile").get_data(as_text=True)

@@ -124,7 +124,7 @@ def test_sign_out_everywhere_ends_all_sign_ins_and_is_audited(app, world):
     client = _sign_in(app, "tech@acme.example")
     page = client.get("/profile").get_data(as_text=True)
     assert "3 active sign-ins" in page and "Sign out everywhere" in page
-    response = _post(client, "/profile/sign-out-everywhere")
+    response = _post(client, "/profile/sign-out-everywhere", {"confirmed": "yes"})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert not any(_signed_in(c) for c in [client, *others])
     assert not any(_signed_in(_replay(app, **{REMEMBER: r})) for r in remembered)
@@ -146,7 +146,7 @@ def test_deactivation_ends_sign_ins_for_good(app, world, status):
     admin = _sign_in(app, "admin@acme.example")
     user_id = world.user("acme_tech").id
     path = f"/partners/{world.acme.id}/technicians/{user_id}/status"
-    assert _post(admin, path, {"status": status}).status_code == 302
+    assert _post(admin, path, {"status": status, "confirmed": "yes"}).status_code == 302
     assert not _signed_in(tech)
     assert _post(admin, path, {"status": "active"}).status_code == 302
     assert not _signed_in(tech)

@@ -45,7 +45,8 @@ def test_propose_return_revise_accept(world, live_server, chromium):
     partner.get_by_role("link", name="version 2", exact=False).first.click()
     partner.fill("textarea[name=comments]", "25 % is too much for our volume.")
     partner.get_by_role("button", name="Return with comments").click()
-    partner.wait_for_load_state()
+    with partner.expect_navigation():  # confirmed in the dialog
+        partner.get_by_role("dialog").get_by_role("button", name="Return with comments").click()
     assert "25 % is too much" in partner.inner_text("main")
     assert _versions(world.globex) == {1: "in_force", 2: "returned"}
 
@@ -61,7 +62,8 @@ def test_propose_return_revise_accept(world, live_server, chromium):
     # The partner accepts version 3: it is in force, version 1 superseded.
     partner.goto(live_server + _page_of(world.globex, 3))
     partner.get_by_role("button", name="Accept version 3").click()
-    partner.wait_for_load_state()
+    with partner.expect_navigation():  # confirmed in the dialog
+        partner.get_by_role("dialog").get_by_role("button", name="Accept version 3").click()
     assert _versions(world.globex) == {1: "superseded", 2: "returned", 3: "in_force"}
     partner.goto(f"{live_server}/partners/{world.globex.id}")
     assert "21.50 %" in partner.inner_text("main")

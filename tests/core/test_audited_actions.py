@@ -52,7 +52,7 @@ def test_withdrawing_a_proposal_is_logged_with_its_status_change(app, world):
     client = signed_in(app, vendor_admin)
     path = f"/partners/{world.acme.id}/agreements/{proposal.id}"
 
-    response = Browser(client).post(f"{path}/withdraw", form_page=path)
+    response = Browser(client).post(f"{path}/withdraw", {"confirmed": "yes"}, form_page=path)
 
     assert response.status_code == 302
     entry = _only_entry("agreement.withdrawn")
@@ -114,7 +114,7 @@ def test_revoking_a_token_is_logged_with_its_revocation(app, world):
     db.session.commit()
     client = signed_in(app, user)
 
-    response = Browser(client).post(f"/profile/tokens/{token.id}/revoke")
+    response = Browser(client).post(f"/profile/tokens/{token.id}/revoke", {"confirmed": "yes"})
 
     assert response.status_code == 302
     entry = _only_entry("token.revoked")
@@ -122,7 +122,7 @@ def test_revoking_a_token_is_logged_with_its_revocation(app, world):
     assert entry.changes == [("prefix", None, raw[:10]), ("revoked", False, True)]
     assert raw not in _logged_text(entry)
     # Revoking it again changes nothing, and logs nothing.
-    Browser(client).post(f"/profile/tokens/{token.id}/revoke")
+    Browser(client).post(f"/profile/tokens/{token.id}/revoke", {"confirmed": "yes"})
     assert len(_entries("token.revoked")) == 1
 
 

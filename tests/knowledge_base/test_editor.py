@@ -147,7 +147,12 @@ def test_publish_and_unpublish_buttons(editor, world):
     db.session.expire_all()
     assert db.session.get(Article, article.id).status == "published"
     assert editor.post(path + "/publish", form_page=path).status_code == 409
-    assert editor.post(path + "/unpublish", form_page=path).status_code == 302
+    asked = editor.post(path + "/unpublish", form_page=path)  # unconfirmed: it only asks
+    assert asked.status_code == 200 and "Unpublish “" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Article, article.id).status == "published"
+    confirmed = editor.post(path + "/unpublish", data={"confirmed": "yes"}, form_page=path)
+    assert confirmed.status_code == 302
     db.session.expire_all()
     assert db.session.get(Article, article.id).status == "draft"
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -172,5 +177,5 @@ def test_anonymous_editor_visit_goes_to_sign_in(client):
 def test_editor_pages_look_complete(editor, world):
     page = editor.client.get("/kb/new").get_data(as_text=True)
     for text in ("New article", "Preview", "Save draft", "Save and publish", "Affected releases",
-                 "Who may read it", "Markdown quick reference", "<optgroup"):
+                 "Who may read it", "Markdown quick reference", 'type="checkbox"'):
         assert text in page, text

@@ -171,7 +171,8 @@ def test_history_diff_and_restore_pages(app, world):
     from tests.factories import Browser
 
     response = Browser(client).post(f"/kb/articles/{article.slug}/revisions/1/restore",
-                                    data={"revision": "2"}, form_page="/kb/new")
+                                    data={"revision": "2", "confirmed": "yes"},
+                                    form_page="/kb/new")
     assert response.status_code == 302
     db.session.expire_all()
     restored = db.session.get(Article, article.id)

@@ -78,7 +78,9 @@ def _latest(partner) -> Agreement:
 
 
 def _decide(client, agreement, action, **data):
+    """Post a decision, confirmed (tests/partners/test_confirmations.py asks first)."""
     path = f"/partners/{agreement.partner_id}/agreements/{agreement.id}"
+    data.setdefault("confirmed", "yes")
     return Browser(client).post(f"{path}/{action}", data, form_page=path)
 
 
@@ -233,7 +235,7 @@ def test_a_second_proposal_while_one_is_pending_is_a_flash_and_changes_nothing(v
     [
         ({"fee_percentage": "150"}, "fee_percentage", "between 0 and 100"),
         ({"fee_model": "fixed", "fixed_fee": ""}, "fixed_fee", "A fixed fee of zero or more"),
-        ({"sla-S1-first_response": ""}, "sla-S1-first_response", "A positive number of minutes"),
+        ({"sla-S1-first_response": ""}, "sla-S1-first_response", "A positive duration"),
         ({"sla-S2-resolution": "10"}, "sla-S2-resolution", "At least the first-response target"),
         (
             {"business_start": "18:00", "business_end": "09:00"},
@@ -282,9 +284,12 @@ def test_a_negative_minimum_is_shown_next_to_its_product(vendor, world):
 def test_propose_form_is_prefilled_from_the_version_in_force(vendor, world):
     html = _page(vendor.get(_new_path(world)))
     assert 'value="20.00"' in html  # the factory's fee percentage
-    assert re.search(r'id="sla-S1-first_response"[^>]*value="60"', html)
+    # SLA targets read in the largest exact unit: 60 minutes as 1 hour, 30 days as 30 days.
+    assert re.search(r'id="sla-S1-first_response"[^>]*value="1"', html)
+    assert re.search(r'id="sla-S1-first_response_unit".*?<option selected value="hours">', html,
+                     re.S)
+    assert re.search(r'id="sla-S4-resolution"[^>]*value="30"', html)
     assert re.search(rf'id="minimums-product_{world.product.id}"[^>]*value="1"', html)
-    assert "= 1 h" in html  # the SLA targets read in hours too
 
 
 def test_my_agreement_goes_to_the_version_in_force_or_shows_an_empty_state(app, acme, world):

@@ -6,6 +6,8 @@ would take more queries than 2. (With one manager shared by every partner, the s
 identity map answers all but the first lazy load, and an N+1 goes unseen.)
 """
 
+from decimal import Decimal
+
 from portal.extensions import db
 from portal.partners.agreements import AgreementTerms, propose_agreement
 from tests.factories import make_agreement, make_partner, make_user, signed_in
@@ -13,7 +15,8 @@ from tests.factories import make_agreement, make_partner, make_user, signed_in
 
 def _give_its_own_manager_and_a_proposal(partner, vendor_admin) -> None:
     partner.support_manager_id = make_user("support_manager", name=f"Manager of {partner.slug}").id
-    propose_agreement(partner, AgreementTerms(), actor=vendor_admin)
+    # A higher fee than the version in force: a proposal must change something.
+    propose_agreement(partner, AgreementTerms(fee_percentage=Decimal("25")), actor=vendor_admin)
 
 
 def _add_partner(n: int, vendor_admin) -> None:

@@ -285,7 +285,9 @@ def test_a_technician_who_left_can_no_longer_sign_in(app, world):
     client = signed_in(app, world.user("acme_admin"))
     tech = world.user("acme_tech")
     response = _post(
-        client, f"/partners/{world.acme.id}/technicians/{tech.id}/status", {"status": "left"}
+        client,
+        f"/partners/{world.acme.id}/technicians/{tech.id}/status",
+        {"status": "left", "confirmed": "yes"},
     )
     assert response.status_code == 302
     db.session.expire_all()
