@@ -43,9 +43,7 @@ def products():
     releases: dict[int, list[Release]] = {product.id: [] for product in rows}
     for release in db.session.scalars(sorting.apply(scoped(Release))):
         releases[release.product_id].append(release)
-    return render_template(
-        "admin/products.html", products=rows, releases=releases, sorting=sorting
-    )
+    return render_template("admin/products.html", products=rows, releases=releases, sorting=sorting)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
