@@ -14,7 +14,7 @@ from knowledge_base.rendering import render_markdown
 from knowledge_base.services import get_visible_article_or_404
 from portal.access import current_principal, public
 from portal.api.fields import Timestamp
-from portal.api.pagination import PAGE_PARAMETERS, page_params, page_schema
+from portal.api.pagination import PAGE_PARAMETERS, page_params
 
 blp = Blueprint("api_kb", __name__, url_prefix="/api/v1", description="Knowledge base")
 OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
@@ -62,6 +62,28 @@ SEARCH_PARAMETERS = [
 ]
 
 
+def _search_page_schema() -> type[Schema]:
+    """The usual page envelope, and how the search read the query."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(ArticleHitSchema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(metadata={
+                "description": f"Matching articles, counted up to {search.RESULTS_MAX:,}"}),
+            "more": fields.Boolean(metadata={
+                "description": "More articles match than `total` (which stops counting)"}),
+            "matched": fields.String(metadata={
+                "description": "all: the items have every word; any: no article had them "
+                               "all, the items have some of them"}),
+            "did_you_mean": fields.String(allow_none=True, metadata={
+                "description": "When nothing matched: the query spelt with words of the "
+                               "articles the caller may read, which finds some"}),
+        },
+        name="ArticleSearchPage",
+    )
+
+
 def _hit(hit: search.SearchHit) -> dict:
     article = hit.article
     return {
@@ -78,7 +100,7 @@ def _hit(hit: search.SearchHit) -> dict:
 
 @blp.get("/kb/articles")
 @public
-@blp.response(200, page_schema(ArticleHitSchema))
+@blp.response(200, _search_page_schema())
 @blp.doc(parameters=SEARCH_PARAMETERS, security=OPTIONAL_TOKEN)
 def list_articles():
     """Search the articles the caller may read, best match first (newest first without `q`)."""
@@ -89,7 +111,8 @@ def list_articles():
     results = search.search_articles(args.get("q", ""), current_principal(), filters=filters,
                                      page=page, per_page=per_page)
     return {"items": [_hit(h) for h in results.hits], "page": page, "per_page": per_page,
-            "total": results.total}
+            "total": results.total, "more": results.more, "matched": results.matched,
+            "did_you_mean": results.did_you_mean.query if results.did_you_mean else None}
 
 
 @blp.get("/kb/articles/<slug>")

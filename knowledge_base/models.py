@@ -1,9 +1,9 @@
 """Knowledge-base articles, their revisions, tags, affected releases and helpful votes.
 
-The full-text search machinery (an FTS5 table on SQLite, a generated `tsvector`
-column with a GIN index on PostgreSQL) is created by the migration, not declared
-here: it differs per database. `UNMANAGED_SEARCH_OBJECTS` tells Alembic's
-autogenerate (migrations/env.py) to leave those objects alone.
+The full-text search machinery (FTS5 tables on SQLite; a generated `tsvector` column
+with a GIN index and a vocabulary table on PostgreSQL; triggers on both) is created by
+the migrations, not declared here: it differs per database. `UNMANAGED_SEARCH_OBJECTS`
+tells Alembic's autogenerate (migrations/env.py) to leave those objects alone.
 """
 
 from datetime import datetime
@@ -40,14 +40,20 @@ VISIBILITY_LABELS = {
     "internal": "Internal",
 }
 STATUSES = ("draft", "published")
+#: Who an article is for, as the search vocabulary and the tag counts group articles:
+#: a published article's visibility, or "draft" (editors only) for any draft.
+AUDIENCES = ("public", "partners", "internal", "draft")
 
 # Database objects the search machinery adds outside the models (fnmatch patterns:
 # tables by name, columns as "table.column", indexes by name).
 UNMANAGED_SEARCH_OBJECTS = (
     "kb_articles_fts",
     "kb_articles_fts_*",
+    "kb_articles_words",
+    "kb_articles_words_*",
     "kb_articles.search_vector",
     "ix_kb_articles_search_vector",
+    "kb_search_words",
 )
 db.metadata.info.setdefault("unmanaged_objects", set()).update(UNMANAGED_SEARCH_OBJECTS)
 
@@ -121,6 +127,15 @@ class Article(db.Model):
     def is_published(self) -> bool:
         return self.status == "published"
 
+    @property
+    def audience(self) -> str:
+        return audience_of(self.status, self.visibility)
+
+
+def audience_of(status: str, visibility: str) -> str:
+    """The audience of an article (see AUDIENCES); the migrations' triggers say the same."""
+    return visibility if status == "published" else "draft"
+
 
 class ArticleTag(db.Model):
     __tablename__ = "kb_article_tags"
@@ -131,6 +146,21 @@ class ArticleTag(db.Model):
     tag: Mapped[str] = mapped_column(String(40), primary_key=True)
 
     tenant_free = True  # a tag says nothing without its article, which is filtered
+
+
+class TagCount(db.Model):
+    """How many articles of one audience carry a tag: the KB index's topics, read without
+    counting every article. Kept by database triggers on `kb_article_tags` and
+    `kb_articles` (migration 0004); `search.reindex()` rebuilds it."""
+
+    __tablename__ = "kb_tag_counts"
+    __table_args__ = (enum_check("audience", AUDIENCES),)
+
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    audience: Mapped[str] = mapped_column(String(10), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    tenant_free = True  # counts per audience; read only for the reader's own audiences
 
 
 class ArticleRelease(db.Model):

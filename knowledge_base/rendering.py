@@ -103,10 +103,40 @@ _BLOCK_END = re.compile(r"</(p|h[1-6]|li|pre|blockquote|tr|th|td)>|<br\s*/?>|<hr
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _CLOSING = ".!?:;…"
+_TABLE = re.compile(r"<table>(.*?)</table>", re.DOTALL)
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+_CELL = re.compile(r"<t([hd])(?:\s[^>]*)?>(.*?)</t[hd]>", re.DOTALL)
+
+
+def _inline_text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def _table_as_sentences(match: re.Match) -> str:
+    """A table as one sentence per row, each cell named by its column:
+    "Seats: 500; Application nodes: 1." (cells run together would read as one list)."""
+    headers: list[str] = []
+    sentences = []
+    for row in _ROW.findall(match.group(1)):
+        cells = [(kind, _inline_text(content)) for kind, content in _CELL.findall(row)]
+        if not headers and cells and all(kind == "h" for kind, _ in cells):
+            headers = [text.rstrip(":").strip() for _, text in cells]
+            continue
+        named = [
+            f"{headers[i]}: {value}" if i < len(headers) and headers[i] else value
+            for i, (_, value) in enumerate(cells)
+            if value
+        ]
+        if named:
+            sentences.append("; ".join(named))
+    if not sentences and any(headers):
+        sentences.append("; ".join(h for h in headers if h))
+    return "".join(f"<p>{html.escape(sentence, quote=False)}</p>" for sentence in sentences)
 
 
 def plain_text(rendered: str) -> str:
     """The visible text of rendered HTML: what search indexes and snippets quote."""
+    rendered = _TABLE.sub(_table_as_sentences, rendered)
     # Line breaks inside a paragraph (or a code block) are spaces; blocks end lines.
     text = _BLOCK_END.sub("\n", rendered.replace("\n", " "))
     text = html.unescape(_TAG.sub("", text))

@@ -4,25 +4,41 @@
   id) with the `porter unicode61` tokenizer, kept in sync with `kb_articles` by triggers;
   ranked by `bm25` with the title weighted above tags and tags above the body;
   snippets by `snippet()`.
-- PostgreSQL: a stored generated `tsvector` column `kb_articles.search_vector`
-  (title weight A, tags B, body C) with a GIN index; queries by
-  `websearch_to_tsquery('english', …)`, ranked by `ts_rank`, snippets by `ts_headline`.
+- PostgreSQL: a stored generated `tsvector` column `kb_articles.search_vector` (title
+  weight A, tags B, body C, punctuation read as spaces like SQLite does) with a GIN
+  index; ranked by `ts_rank`, snippets by `ts_headline`.
 
-Both read the reader's text with the same web-search syntax: words are all required,
-"quoted phrases" match in order, `or` between words gives alternatives and `-word`
-excludes. English stop words are ignored on both, so the same data gives the same
-results. Every query goes through `visibility_clause`, so counts, snippets and
-suggestions only ever come from articles the reader may see.
+The reader's words are read by `knowledge_base.query` (web-search syntax) and written out
+for each database, so the same data gives the same results on both. A search forgives:
+numbers and units match joined or apart, the last word also matches as the start of a
+longer word, all words are preferred but any word is accepted when all of them find
+nothing (`SearchResults.matched`), and when nothing matches at all the reader is offered
+the query spelt with words of their own articles (`SearchResults.did_you_mean`).
+
+The cost of a search depends on how many articles match, up to a bound, not on the
+size of the knowledge base: matching starts from the full-text index (the newest
+matches first), each match is checked for visibility by its primary key, and at most
+RESULTS_MAX matches are counted and ranked ("1,000+"). Snippets are made for the page
+shown only. Every query goes through `visibility_clause`, or the reader's audiences for
+what is kept per audience, so counts, snippets, completions and corrections only ever
+come from articles the reader may see.
 """
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from markupsafe import Markup
-from sqlalchemy import case, column, exists, func, literal_column, select, table, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
-from knowledge_base.models import KINDS, STATUSES, Article, ArticleTag
+from knowledge_base import spelling
+from knowledge_base.models import KINDS, STATUSES, Article, ArticleTag, TagCount
+from knowledge_base.query import (
+    QUERY_MAX,
+    STOP_WORDS,
+    ParsedQuery,
+    parse_query,
+    words_of,
+)
 from knowledge_base.rendering import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
@@ -31,108 +47,24 @@ from knowledge_base.rendering import (
     plain_text,
     render_markdown,
 )
-from knowledge_base.services import is_editor, visibility_clause
+from knowledge_base.search_backends import SearchBackend, backend_for_session, dialect
+from knowledge_base.services import is_editor, readable_audiences, visibility_clause
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Product
 
-QUERY_MAX = 200
+#: At most this many matches are counted and ranked; more show as "1,000+".
+RESULTS_MAX = 1000
 SUGGEST_TEXT_MAX = 1000
 SUGGEST_WORDS_MAX = 30
-# bm25 weights per FTS5 column (title, tags_text, body_text); ts_rank uses the
-# default weights of the A (title), B (tags) and C (body) labels.
-BM25_WEIGHTS = (10.0, 4.0, 1.0)
-SNIPPET_TOKENS = 24
-HEADLINE_OPTIONS = (
-    f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=30, MinWords=12, "
-    'MaxFragments=2, FragmentDelimiter=" … "'
-)
-TITLE_HEADLINE_OPTIONS = f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, HighlightAll=true"
-
-# PostgreSQL's English stop words (tsearch_data/english.stop): ignored on SQLite too.
-_STOP_WORDS_TEXT = (
-    "i me my myself we our ours ourselves you your yours yourself yourselves he him his "
-    "himself she her hers herself it its itself they them their theirs themselves what which "
-    "who whom this that these those am is are was were be been being have has had having do "
-    "does did doing a an the and but if or because as until while of at by for with about "
-    "against between into through during before after above below to from up down in out on "
-    "off over under again further then once here there when where why how all any both each "
-    "few more most other some such no nor not only own same so than too very s t can will "
-    "just don should now"
-)
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-
-_WORD = re.compile(r"[^\W_]+")
-_QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
-
-
-# --- Reading the reader's query ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Term:
-    words: tuple[str, ...]
-    negated: bool = False
-
-    def fts5(self) -> str:
-        return '"' + " ".join(self.words) + '"'
-
-
-@dataclass
-class ParsedQuery:
-    """Alternatives (OR) of groups of terms that must all match (AND)."""
-
-    groups: list[list[Term]] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(any(not t.negated for t in group) for group in self.groups)
-
-    def fts5(self) -> str:
-        """The query as an FTS5 expression; every word quoted, so no input is syntax."""
-        alternatives = []
-        for group in self.groups:
-            positives = [t.fts5() for t in group if not t.negated]
-            if not positives:
-                continue  # FTS5 has no unary NOT; such a group matches nothing here
-            expression = "(" + " AND ".join(positives) + ")"
-            for term in group:
-                if term.negated:
-                    expression = f"({expression} NOT {term.fts5()})"
-            alternatives.append(expression)
-        return " OR ".join(alternatives)
-
-
-def _words(chunk: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(chunk)]
-
-
-def parse_query(query: str) -> ParsedQuery:
-    """Read web-search syntax the way PostgreSQL's websearch_to_tsquery does."""
-    parsed = ParsedQuery(groups=[[]])
-    for match in _QUERY_TOKEN.finditer((query or "")[:QUERY_MAX]):
-        quoted = match.group(2) is not None
-        negated = bool(match.group(1) if quoted else match.group(3))
-        chunk = match.group(2) if quoted else match.group(4)
-        if not quoted and not negated and chunk.lower() == "or":
-            if parsed.groups[-1]:
-                parsed.groups.append([])
-            continue
-        words = _words(chunk)
-        if not quoted and len(words) == 1 and words[0] in STOP_WORDS:
-            continue
-        # A phrase keeps its stop words (they sit between its other words in the text),
-        # unless it has nothing else.
-        if all(w in STOP_WORDS for w in words):
-            continue
-        if words:
-            parsed.groups[-1].append(Term(tuple(words), negated))
-    parsed.groups = [g for g in parsed.groups if g]
-    return parsed
+#: Results lists matched every word ("all") or, none having them all, some ("any").
+MATCHED_ALL, MATCHED_ANY = "all", "any"
+#: Characters of an article's text loaded to make its excerpt when browsing.
+OPENING_CHARS = 400
 
 
 def suggestion_words(text_: str) -> list[str]:
-    words = [w for w in _words((text_ or "")[:SUGGEST_TEXT_MAX]) if w not in STOP_WORDS]
+    words = [w for w in words_of((text_ or "")[:SUGGEST_TEXT_MAX]) if w not in STOP_WORDS]
     return list(dict.fromkeys(words))[:SUGGEST_WORDS_MAX]
 
 
@@ -154,8 +86,7 @@ class SearchFilters:
         if self.status and self.status not in STATUSES:
             fields["status"] = f"One of {', '.join(STATUSES)}."
         if fields:
-            raise DomainError("invalid_query", "Invalid search filters.", status=400,
-                              fields=fields)
+            raise DomainError("invalid_query", "Invalid search filters.", status=400, fields=fields)
 
 
 @dataclass(frozen=True)
@@ -171,25 +102,40 @@ class SearchHit:
 class SearchResults:
     query: str
     hits: list[SearchHit]
+    #: How many articles match, counted up to RESULTS_MAX (see `more`).
     total: int
     page: int
     per_page: int
+    #: More than `total` articles match.
+    more: bool = False
+    #: MATCHED_ALL: the hits have every word; MATCHED_ANY: none had all, these have some.
+    matched: str = MATCHED_ALL
+    #: When nothing matched: the query spelt with words of the reader's articles.
+    did_you_mean: spelling.Correction | None = None
 
     @property
     def ranked(self) -> bool:
         return bool(self.query.strip())
 
+    @property
+    def total_label(self) -> str:
+        """ "37", or "1,000+" when there are more than can be counted."""
+        return f"{self.total:,}{'+' if self.more else ''}"
+
 
 def _filter_clauses(filters: SearchFilters, reader) -> list:
     clauses = []
     if filters.product:
-        clauses.append(Article.product_id == select(Product.id)
-                       .where(Product.slug == filters.product).scalar_subquery())
+        clauses.append(
+            Article.product_id
+            == select(Product.id).where(Product.slug == filters.product).scalar_subquery()
+        )
     if filters.kind:
         clauses.append(Article.kind == filters.kind)
     if filters.tag:
         tag = "-".join(filters.tag.strip().lower().split())
-        clauses.append(exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag == tag))
+        # A list computed once from the tag index, not a probe per article.
+        clauses.append(Article.id.in_(select(ArticleTag.article_id).where(ArticleTag.tag == tag)))
     if is_editor(reader):
         if filters.status:
             clauses.append(Article.status == filters.status)
@@ -198,101 +144,12 @@ def _filter_clauses(filters: SearchFilters, reader) -> list:
     return clauses
 
 
+def _backend() -> SearchBackend:
+    return backend_for_session()
+
+
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-class _Backend:
-    """How one database matches and ranks.
-
-    `search` and `any_words` return a select of (Article, score, snippet) limited to
-    the matches, and the ORDER BY clauses that put the best first: articles whose
-    title matches come before those matching only in tags or text, then by the
-    database's relevance score.
-    """
-
-    def search(self, parsed: ParsedQuery, raw_query: str):
-        raise NotImplementedError
-
-    def any_words(self, words: list[str], prefix_last: bool):
-        raise NotImplementedError
-
-
-class _SQLiteBackend(_Backend):
-    fts = table("kb_articles_fts", column("rowid"))
-    fts_name = literal_column("kb_articles_fts")
-
-    def _select(self, match_expression: str):
-        score = func.bm25(self.fts_name, *BM25_WEIGHTS)
-        snippet = func.snippet(self.fts_name, 2, HIGHLIGHT_START, HIGHLIGHT_END, "…",
-                               SNIPPET_TOKENS)
-        marked_title = func.highlight(self.fts_name, 0, HIGHLIGHT_START, HIGHLIGHT_END)
-        title_match = Article.id.in_(
-            select(self.fts.c.rowid)
-            .where(self.fts_name.op("MATCH")(f"title : ({match_expression})"))
-        )
-        stmt = (
-            select(Article, score.label("score"), snippet.label("snippet"),
-                   marked_title.label("marked_title"))
-            .select_from(self.fts)
-            .join(Article, Article.id == self.fts.c.rowid)
-            .where(self.fts_name.op("MATCH")(match_expression))
-        )
-        return stmt, [case((title_match, 0), else_=1), score.asc()]
-
-    def search(self, parsed: ParsedQuery, raw_query: str):
-        return self._select(parsed.fts5())
-
-    def any_words(self, words: list[str], prefix_last: bool):
-        terms = [f'"{w}"' for w in words]
-        if prefix_last:
-            terms[-1] += "*"
-        return self._select(" OR ".join(terms))
-
-
-class _PostgresBackend(_Backend):
-    vector = literal_column("kb_articles.search_vector")
-    config = literal_column("'english'::regconfig")
-
-    def _select(self, tsquery):
-        score = func.ts_rank(self.vector, tsquery)
-        snippet = func.ts_headline(self.config, Article.body_text, tsquery, HEADLINE_OPTIONS)
-        marked_title = func.ts_headline(self.config, Article.title, tsquery,
-                                        TITLE_HEADLINE_OPTIONS)
-        title_match = func.to_tsvector(self.config, Article.title).op("@@")(tsquery)
-        stmt = (
-            select(Article, score.label("score"), snippet.label("snippet"),
-                   marked_title.label("marked_title"))
-            .where(self.vector.op("@@")(tsquery))
-        )
-        return stmt, [case((title_match, 0), else_=1), score.desc()]
-
-    def search(self, parsed: ParsedQuery, raw_query: str):
-        return self._select(func.websearch_to_tsquery(self.config, raw_query[:QUERY_MAX]))
-
-    def any_words(self, words: list[str], prefix_last: bool):
-        terms = [f"'{w}'" for w in words]  # words hold letters and digits only
-        if prefix_last:
-            terms[-1] += ":*"
-        return self._select(func.to_tsquery(self.config, " | ".join(terms)))
-
-
-def _backend() -> _Backend:
-    return _PostgresBackend() if _dialect() == "postgresql" else _SQLiteBackend()
-
-
-def _run_ranked(stmt, order, reader, clauses, *, limit: int, offset: int = 0):
-    stmt = (
-        stmt.where(visibility_clause(reader), *clauses)
-        .options(selectinload(Article.product))
-        .order_by(*order, Article.title, Article.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [SearchHit(article=row.Article, snippet=highlighted(row.snippet or ""),
-                      title=_marked_title(row.Article.title, row.marked_title),
-                      score=float(row.score))
-            for row in db.session.execute(stmt)]
+    return dialect()
 
 
 def _marked_title(title: str, marked: str | None) -> Markup:
@@ -303,16 +160,80 @@ def _marked_title(title: str, marked: str | None) -> Markup:
     return Markup.escape(title)
 
 
-def _count(stmt, reader, clauses) -> int:
-    inner = stmt.where(visibility_clause(reader), *clauses).with_only_columns(Article.id)
-    return db.session.scalar(select(func.count()).select_from(inner.subquery()))
+def _with_completions(parsed: ParsedQuery, reader) -> ParsedQuery:
+    """The last word, if unfinished, completed by words of the reader's articles."""
+    last = parsed.last_term
+    if not (last and last.prefix):
+        return parsed
+    completions = spelling.completions(last.words[-1], reader)
+    if completions is None:
+        return parsed.with_last_word(finished=True)
+    return parsed.with_last_word(finished=False, completions=completions)
 
 
-def search_articles(query: str, reader, *, filters: SearchFilters | None = None,
-                    page: int = 1, per_page: int = 20) -> SearchResults:
+def _listing_options(entity) -> tuple:
+    """Load what a list of results shows, in as few queries as it takes: not the text
+    (the snippet or opening comes with the row), nor the tag rows (lists read the tags
+    from `tags_text`)."""
+    # Releases by their own query: joined in, SQLite would build the whole
+    # article-release join for every page.
+    return (
+        joinedload(entity.product),
+        selectinload(entity.releases),
+        lazyload(entity.tag_rows),
+        defer(entity.body),
+        defer(entity.body_text),
+    )
+
+
+def _count(backend: SearchBackend, parsed: ParsedQuery, visible: list) -> int:
+    matches, _, _ = backend.candidates(parsed, visible, RESULTS_MAX + 1)
+    return db.session.scalar(select(func.count()).select_from(matches))
+
+
+def _ranked_page(
+    backend: SearchBackend, parsed: ParsedQuery, visible: list, *, limit: int, offset: int = 0
+) -> tuple[list[SearchHit], int]:
+    """One page of hits, best first, and how many matched (up to RESULTS_MAX + 1)."""
+    matches, title_rank, score_order = backend.candidates(parsed, visible, RESULTS_MAX + 1)
+    rank = title_rank.label("title_rank")
+    page = db.session.execute(
+        select(matches.c.id, matches.c.score, rank, func.count().over().label("matched"))
+        .order_by(rank, score_order, matches.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if not page:
+        return [], (_count(backend, parsed, visible) if offset else 0)
+    scores = {row.id: float(row.score) for row in page}
+    rows = backend.page_rows(parsed, list(scores)).options(*_listing_options(Article))
+    loaded = {row.Article.id: row for row in db.session.execute(rows)}
+    hits = [
+        SearchHit(
+            article=loaded[i].Article,
+            snippet=highlighted(loaded[i].snippet or ""),
+            title=_marked_title(loaded[i].Article.title, loaded[i].marked_title),
+            score=scores[i],
+        )
+        for i in scores
+        if i in loaded
+    ]
+    return hits, page[0].matched
+
+
+def _page_limit(per_page: int, offset: int) -> int:
+    """Pages stop with the RESULTS_MAX-th result: the last one counted and ranked."""
+    return min(per_page, max(RESULTS_MAX - offset, 0))
+
+
+def search_articles(
+    query: str, reader, *, filters: SearchFilters | None = None, page: int = 1, per_page: int = 20
+) -> SearchResults:
     """One page of the articles `reader` may see that match `query`, best first.
 
-    Without a query, the articles matching the filters, most recently updated first.
+    Articles with every word if there are any, else those with some of the words; when
+    none has any, `did_you_mean` may offer a spelling. Without a query, the articles
+    matching the filters, most recently updated first.
     """
     filters = filters or SearchFilters()
     filters.validate()
@@ -321,27 +242,82 @@ def search_articles(query: str, reader, *, filters: SearchFilters | None = None,
     offset = (page - 1) * per_page
     clauses = _filter_clauses(filters, reader)
     if not query:
-        return _browse(reader, clauses, page, per_page)
-    parsed = parse_query(query)
+        return _browse(reader, clauses, page, per_page, by_tag=bool(filters.tag))
+    parsed = parse_query(query, prefix_last=True)
+    results = SearchResults(query=query, hits=[], total=0, page=page, per_page=per_page)
     if parsed.is_empty:
-        return SearchResults(query=query, hits=[], total=0, page=page, per_page=per_page)
-    stmt, order = _backend().search(parsed, query)
-    hits = _run_ranked(stmt, order, reader, clauses, limit=per_page, offset=offset)
-    total = _count(stmt, reader, clauses)
-    return SearchResults(query=query, hits=hits, total=total, page=page, per_page=per_page)
+        return results
+    backend, visible = _backend(), [visibility_clause(reader), *clauses]
+    parsed = _with_completions(parsed, reader)
+    limit = _page_limit(per_page, offset)
+    hits, matched = _ranked_page(backend, parsed, visible, limit=limit, offset=offset)
+    if not matched and parsed.has_several_words:
+        results.matched = MATCHED_ANY
+        hits, matched = _ranked_page(
+            backend, parsed.any_word(), visible, limit=limit, offset=offset
+        )
+    results.hits, results.total = hits, min(matched, RESULTS_MAX)
+    results.more = matched > RESULTS_MAX
+    if not matched:
+        results.matched = MATCHED_ALL
+    if results.matched == MATCHED_ANY or not matched:
+        results.did_you_mean = _did_you_mean(
+            backend, query, parsed, reader, visible, every_word=bool(matched)
+        )
+    return results
 
 
-def _browse(reader, clauses, page: int, per_page: int) -> SearchResults:
-    stmt = select(Article).where(visibility_clause(reader), *clauses)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    articles = db.session.scalars(
-        stmt.options(selectinload(Article.product))
-        .order_by(Article.updated_at.desc(), Article.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+def _did_you_mean(
+    backend: SearchBackend,
+    query: str,
+    parsed: ParsedQuery,
+    reader,
+    visible: list,
+    *,
+    every_word: bool,
+) -> spelling.Correction | None:
+    """The query with misspelt words corrected, if it finds articles: with `every_word`,
+    articles with all its words (what the reader's query could not find)."""
+    correction = spelling.correction_for(query, parsed, reader)
+    if correction is None:
+        return None
+    corrected = _with_completions(parse_query(correction.query, prefix_last=True), reader)
+    if not every_word:
+        corrected = corrected.any_word()
+    if corrected.is_empty or not _count(backend, corrected, visible):
+        return None
+    return correction
+
+
+def _browse(reader, clauses, page: int, per_page: int, *, by_tag: bool) -> SearchResults:
+    visible = [visibility_clause(reader), *clauses]
+    capped = select(Article.id).where(*visible).limit(RESULTS_MAX + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped))
+    listing = _backend().newest(visible, by_tag=by_tag)
+    entity = listing.column_descriptions[0]["entity"]
+    rows = db.session.execute(
+        listing.add_columns(func.substr(entity.body_text, 1, OPENING_CHARS).label("opening"))
+        .options(*_listing_options(entity))
+        .order_by(entity.updated_at.desc(), entity.id.desc())
+        .limit(_page_limit(per_page, (page - 1) * per_page))
+        .offset((page - 1) * per_page)
     ).all()
-    hits = [SearchHit(article=a, snippet=Markup.escape(excerpt(a.body_text)),
-                      title=Markup.escape(a.title)) for a in articles]
-    return SearchResults(query="", hits=hits, total=total, page=page, per_page=per_page)
+    hits = [
+        SearchHit(
+            article=article,
+            snippet=Markup.escape(excerpt(opening)),
+            title=Markup.escape(article.title),
+        )
+        for article, opening in rows
+    ]
+    return SearchResults(
+        query="",
+        hits=hits,
+        total=min(total, RESULTS_MAX),
+        page=page,
+        per_page=per_page,
+        more=total > RESULTS_MAX,
+    )
 
 
 # --- The service other packages call -------------------------------------------------------
@@ -368,18 +344,82 @@ def suggest(text_: str, reader, limit: int = 5) -> list[Suggestion]:
     if not words or limit < 1:
         return []
     still_typing = bool(text_) and not text_[-1].isspace()
-    stmt, order = _backend().any_words(words, prefix_last=still_typing)
-    hits = _run_ranked(stmt, order, reader, [], limit=min(limit, 50))
-    return [Suggestion(id=h.article.id, slug=h.article.slug, title=h.article.title,
-                       kind=h.article.kind, snippet=h.snippet, title_marked=h.title)
-            for h in hits]
+    parsed = parse_query(" ".join(words), prefix_last=still_typing)
+    if parsed.is_empty:
+        return []
+    parsed = _with_completions(parsed, reader).any_word()
+    hits, _ = _ranked_page(_backend(), parsed, [visibility_clause(reader)], limit=min(limit, 50))
+    return [
+        Suggestion(
+            id=h.article.id,
+            slug=h.article.slug,
+            title=h.article.title,
+            kind=h.article.kind,
+            snippet=h.snippet,
+            title_marked=h.title,
+        )
+        for h in hits
+    ]
+
+
+def popular_tags(reader, limit: int = 16) -> list[tuple[str, int]]:
+    """The tags most used by the articles the reader may see, with how many use each.
+
+    Read from the counts the database keeps per audience (`TagCount`), so the cost
+    depends on the number of tags, not of articles.
+    """
+    audiences = readable_audiences(reader)
+    if not audiences:
+        return []
+    articles = func.sum(TagCount.articles)
+    rows = db.session.execute(
+        select(TagCount.tag, articles)
+        .where(TagCount.audience.in_(audiences))
+        .group_by(TagCount.tag)
+        .having(articles > 0)
+        .order_by(articles.desc(), TagCount.tag)
+        .limit(limit)
+    ).all()
+    return [(tag, int(n)) for tag, n in rows]
 
 
 # --- Maintenance -------------------------------------------------------------------------------
 
+_SQLITE_REBUILD = (
+    "DELETE FROM kb_articles_fts",
+    "INSERT INTO kb_articles_fts(rowid, title, tags_text, body_text) "
+    "SELECT id, title, tags_text, body_text FROM kb_articles",
+    "INSERT INTO kb_articles_words(kb_articles_words) VALUES ('delete-all')",
+    "INSERT INTO kb_articles_words(rowid, public, partners, internal, draft) "
+    "SELECT id, "
+    + ", ".join(
+        f"CASE WHEN status = 'published' AND visibility = '{v}' "
+        "THEN title || ' ' || tags_text || ' ' || body_text END"
+        for v in ("public", "partners", "internal")
+    )
+    + ", CASE WHEN status <> 'published' "
+    "THEN title || ' ' || tags_text || ' ' || body_text END FROM kb_articles",
+    "DELETE FROM kb_tag_counts",
+    "INSERT INTO kb_tag_counts(tag, audience, articles) "
+    "SELECT t.tag, CASE WHEN a.status = 'published' THEN a.visibility ELSE 'draft' END, "
+    "count(*) FROM kb_article_tags t JOIN kb_articles a ON a.id = t.article_id GROUP BY 1, 2",
+)
+_POSTGRES_REBUILD = (
+    "REINDEX INDEX ix_kb_articles_search_vector",
+    "DELETE FROM kb_search_words",
+    "INSERT INTO kb_search_words (word, audience, articles) "
+    "SELECT w.word, kb_audience(a.status, a.visibility), count(*) FROM kb_articles a, "
+    "kb_article_words(a.title, a.tags_text, a.body_text) AS w(word) GROUP BY 1, 2",
+    "DELETE FROM kb_tag_counts",
+    "INSERT INTO kb_tag_counts (tag, audience, articles) "
+    "SELECT t.tag, kb_audience(a.status, a.visibility), count(*) "
+    "FROM kb_article_tags t JOIN kb_articles a ON a.id = t.article_id GROUP BY 1, 2",
+)
+
 
 def reindex() -> int:
-    """Recompute every article's indexed text and rebuild the search index.
+    """Recompute every article's indexed text and rebuild the search index, the
+    vocabulary and the tag counts.
 
     Run after changing the rendering rules, or if the index is suspected to be out of
     step (for instance after restoring a table from a backup). Returns the number of
@@ -391,12 +431,6 @@ def reindex() -> int:
         article.tags_text = " ".join(article.tags)
         count += 1
     db.session.flush()
-    if _dialect() == "postgresql":
-        db.session.execute(text("REINDEX INDEX ix_kb_articles_search_vector"))
-    else:
-        db.session.execute(text("DELETE FROM kb_articles_fts"))
-        db.session.execute(text(
-            "INSERT INTO kb_articles_fts(rowid, title, tags_text, body_text) "
-            "SELECT id, title, tags_text, body_text FROM kb_articles"
-        ))
+    for statement in _POSTGRES_REBUILD if _dialect() == "postgresql" else _SQLITE_REBUILD:
+        db.session.execute(text(statement))
     return count

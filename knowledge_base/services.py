@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, false, func, select, true
 from sqlalchemy.exc import IntegrityError
 
 from knowledge_base.models import (
+    AUDIENCES,
     KINDS,
     VISIBILITIES,
     Article,
@@ -63,6 +64,19 @@ def visibility_clause(principal):
     if principal.is_partner_user:
         return and_(published, Article.visibility.in_(("public", "partners")))
     return false()
+
+
+def readable_audiences(principal) -> tuple[str, ...]:
+    """The audiences (models.AUDIENCES) of the articles `principal` may read: the same
+    rule as `visibility_clause`, for what is kept per audience rather than per article
+    (the search vocabulary, the tag counts)."""
+    if not principal.is_authenticated:
+        return ("public",)
+    if principal.is_vendor:
+        return AUDIENCES if is_editor(principal) else ("public", "partners", "internal")
+    if principal.is_partner_user:
+        return ("public", "partners")
+    return ()
 
 
 def visible_articles(principal):

@@ -7,13 +7,13 @@ loads. Editing is for the roles that write articles.
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from knowledge_base import confirmations as _confirmations  # noqa: F401  (their words)
 from knowledge_base import search, services, votes
 from knowledge_base.diff import revision_diff
 from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
-from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article, ArticleTag
+from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article
 from knowledge_base.rendering import render_markdown
 from knowledge_base.services import EDITOR_ROLES, get_visible_article_or_404
 from portal.access import current_principal, public, roles_required, signed_in
@@ -29,12 +29,24 @@ bp = Blueprint("kb", __name__, url_prefix="/kb", template_folder="templates", cl
 PER_PAGE = 20
 
 
+class CappedCount(int):
+    """A count that stops at a bound; shown as "1,000+" when more were not counted."""
+
+    def __new__(cls, value: int, more: bool = False):
+        count = super().__new__(cls, value)
+        count.more = more
+        return count
+
+    def __str__(self) -> str:
+        return f"{int(self):,}{'+' if self.more else ''}"
+
+
 class ResultsPage(Pagination):
     """Search results in the shape the pager macro reads (page, pages, iter_pages…)."""
 
     def __init__(self, results: search.SearchResults):
         self.page, self.per_page, self.max_per_page = results.page, results.per_page, None
-        self.items, self.total = results.hits, results.total
+        self.items, self.total = results.hits, CappedCount(results.total, results.more)
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -60,20 +72,6 @@ def _page_number() -> int:
         return 1
 
 
-def _popular_tags(reader, limit: int = 16) -> list[tuple[str, int]]:
-    """Tags of the articles the reader may see, with how many such articles carry each."""
-    count = func.count(ArticleTag.article_id)
-    rows = db.session.execute(
-        select(ArticleTag.tag, count)
-        .join(Article, Article.id == ArticleTag.article_id)
-        .where(services.visibility_clause(reader))
-        .group_by(ArticleTag.tag)
-        .order_by(count.desc(), ArticleTag.tag)
-        .limit(limit)
-    ).all()
-    return [(tag, n) for tag, n in rows]
-
-
 @bp.get("/")
 @public
 def index():
@@ -90,7 +88,7 @@ def index():
         filters=filters,
         products=products,
         kinds=KIND_LABELS,
-        popular_tags=_popular_tags(reader),
+        popular_tags=search.popular_tags(reader),
         can_edit=services.is_editor(reader),
     )
 
