@@ -138,8 +138,10 @@ def test_filters_by_product_kind_and_tag(world):
                      kind="known_issue", tags=["backup", "errors"])
     c = make_article(author, title="Backup on other", body="backup", product=other,
                      kind="how_to", tags=["backup"])
-    run = lambda **kw: set(_slugs(search_articles("backup", author,  # noqa: E731
-                                                   filters=SearchFilters(**kw))))
+
+    def run(**kw):
+        return set(_slugs(search_articles("backup", author, filters=SearchFilters(**kw))))
+
     assert run() == {a.slug, b.slug, c.slug}
     assert run(product="orbit") == {a.slug, b.slug}
     assert run(product="no-such-product") == set()
