@@ -23,8 +23,9 @@ OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
 class ArticleHitSchema(Schema):
     slug = fields.String()
     title = fields.String()
-    snippet = fields.String(metadata={
-        "description": "An excerpt as HTML: text escaped, matches wrapped in <mark>."})
+    snippet = fields.String(
+        metadata={"description": "An excerpt as HTML: text escaped, matches wrapped in <mark>."}
+    )
     product = fields.String(allow_none=True, metadata={"description": "Product slug"})
     visibility = fields.String()
     kind = fields.String()
@@ -37,8 +38,10 @@ class ArticleSchema(Schema):
     title = fields.String()
     html = fields.String(metadata={"description": "The sanitised article body"})
     product = fields.String(allow_none=True, metadata={"description": "Product slug"})
-    releases = fields.List(fields.String(), metadata={
-        "description": "Versions the article applies to; empty: every release"})
+    releases = fields.List(
+        fields.String(),
+        metadata={"description": "Versions the article applies to; empty: every release"},
+    )
     visibility = fields.String()
     kind = fields.String()
     tags = fields.List(fields.String())
@@ -48,9 +51,14 @@ class ArticleSchema(Schema):
 
 def _query_param(name: str, description: str, **schema) -> dict:
     """A search filter; an empty value (`?kind=`) is no filter, as `list_articles` reads it."""
-    return {"in": "query", "name": name, "required": False, "allowEmptyValue": True,
-            "description": f"{description} (empty: no filter)",
-            "schema": {"type": "string", **schema}}
+    return {
+        "in": "query",
+        "name": name,
+        "required": False,
+        "allowEmptyValue": True,
+        "description": f"{description} (empty: no filter)",
+        "schema": {"type": "string", **schema},
+    }
 
 
 SEARCH_PARAMETERS = [
@@ -69,16 +77,25 @@ def _search_page_schema() -> type[Schema]:
             "items": fields.List(fields.Nested(ArticleHitSchema)),
             "page": fields.Integer(),
             "per_page": fields.Integer(),
-            "total": fields.Integer(metadata={
-                "description": f"Matching articles, counted up to {search.RESULTS_MAX:,}"}),
-            "more": fields.Boolean(metadata={
-                "description": "More articles match than `total` (which stops counting)"}),
-            "matched": fields.String(metadata={
-                "description": "all: the items have every word; any: no article had them "
-                               "all, the items have some of them"}),
-            "did_you_mean": fields.String(allow_none=True, metadata={
-                "description": "When nothing matched: the query spelt with words of the "
-                               "articles the caller may read, which finds some"}),
+            "total": fields.Integer(
+                metadata={"description": f"Matching articles, counted up to {search.RESULTS_MAX:,}"}
+            ),
+            "more": fields.Boolean(
+                metadata={"description": "More articles match than `total` (which stops counting)"}
+            ),
+            "matched": fields.String(
+                metadata={
+                    "description": "all: the items have every word; any: no article had them "
+                    "all, the items have some of them"
+                }
+            ),
+            "did_you_mean": fields.String(
+                allow_none=True,
+                metadata={
+                    "description": "When nothing matched: the query spelt with words of the "
+                    "articles the caller may read, which finds some"
+                },
+            ),
         },
         name="ArticleSearchPage",
     )
@@ -106,13 +123,23 @@ def list_articles():
     """Search the articles the caller may read, best match first (newest first without `q`)."""
     page, per_page = page_params()
     args = request.args
-    filters = search.SearchFilters(product=args.get("product") or None,
-                                   kind=args.get("kind") or None, tag=args.get("tag") or None)
-    results = search.search_articles(args.get("q", ""), current_principal(), filters=filters,
-                                     page=page, per_page=per_page)
-    return {"items": [_hit(h) for h in results.hits], "page": page, "per_page": per_page,
-            "total": results.total, "more": results.more, "matched": results.matched,
-            "did_you_mean": results.did_you_mean.query if results.did_you_mean else None}
+    filters = search.SearchFilters(
+        product=args.get("product") or None,
+        kind=args.get("kind") or None,
+        tag=args.get("tag") or None,
+    )
+    results = search.search_articles(
+        args.get("q", ""), current_principal(), filters=filters, page=page, per_page=per_page
+    )
+    return {
+        "items": [_hit(h) for h in results.hits],
+        "page": page,
+        "per_page": per_page,
+        "total": results.total,
+        "more": results.more,
+        "matched": results.matched,
+        "did_you_mean": results.did_you_mean.query if results.did_you_mean else None,
+    }
 
 
 @blp.get("/kb/articles/<slug>")

@@ -41,8 +41,10 @@ def line_diff(old: str, new: str, context: int = 3) -> list[DiffLine]:
             lines.append(DiffLine("gap", None, None, "…"))
         for tag, i1, i2, j1, j2 in hunk:
             if tag == "equal":
-                lines += [DiffLine("context", i + 1, j + 1, old_lines[i])
-                          for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
+                lines += [
+                    DiffLine("context", i + 1, j + 1, old_lines[i])
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                ]
                 continue
             lines += [DiffLine("removed", i + 1, None, old_lines[i]) for i in range(i1, i2)]
             lines += [DiffLine("added", None, j + 1, new_lines[j]) for j in range(j1, j2)]
@@ -54,7 +56,8 @@ def _describe(revision: Revision | None) -> dict[str, str]:
         return {}
     product = db.session.get(Product, revision.product_id) if revision.product_id else None
     versions = db.session.scalars(
-        select(Release.version).where(Release.id.in_(revision.release_ids or []))
+        select(Release.version)
+        .where(Release.id.in_(revision.release_ids or []))
         .order_by(Release.released_on)
     ).all()
     return {
@@ -71,8 +74,11 @@ def revision_diff(old: Revision | None, new: Revision) -> RevisionDiff:
     """`new` compared with `old` (None: compared with an empty article)."""
     before, after = _describe(old), _describe(new)
     diff = RevisionDiff(old=old, new=new)
-    diff.fields = [(label, before.get(label, ""), value) for label, value in after.items()
-                   if before.get(label, "") != value]
+    diff.fields = [
+        (label, before.get(label, ""), value)
+        for label, value in after.items()
+        if before.get(label, "") != value
+    ]
     diff.title = line_diff(old.title if old else "", new.title, context=0)
     diff.body = line_diff(old.body if old else "", new.body)
     return diff

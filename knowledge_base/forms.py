@@ -37,26 +37,42 @@ def _optional_int(value):
 
 class ArticleForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(min=TITLE_MIN, max=TITLE_MAX)])
-    kind = SelectField("Kind", choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS],
-                       validators=[InputRequired()])
-    visibility = SelectField("Who may read it", choices=VISIBILITY_CHOICES,
-                             validators=[InputRequired()],
-                             description="Vendor staff read every article; only editors "
-                             "see drafts.")
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS],
+        validators=[InputRequired()],
+    )
+    visibility = SelectField(
+        "Who may read it",
+        choices=VISIBILITY_CHOICES,
+        validators=[InputRequired()],
+        description="Vendor staff read every article; only editors see drafts.",
+    )
     product_id = SelectField("Product", coerce=_optional_int, validators=[Optional()])
     #: Check boxes grouped by product (see `release_groups`); the service checks that the
     #: releases are the chosen product's.
     release_ids = SelectMultipleField(
-        "Affected releases", coerce=int, validators=[Optional()],
+        "Affected releases",
+        coerce=int,
+        validators=[Optional()],
         description="None ticked: the article applies to every release of the product.",
     )
-    tags = StringField("Tags", validators=[Optional(), Length(max=500)],
-                       description="Separated by commas, e.g. ldap, single sign-on, upgrade.")
-    body = TextAreaField("Text (Markdown)", validators=[DataRequired(), Length(max=BODY_MAX)],
-                         description="Markdown: # headings, lists, tables, ``` code blocks, "
-                         "[links](https://…) and images served by this portal (/static/…).")
-    note = StringField("What changed", validators=[Optional(), Length(max=NOTE_MAX)],
-                       description="Optional; shown in the revision history.")
+    tags = StringField(
+        "Tags",
+        validators=[Optional(), Length(max=500)],
+        description="Separated by commas, e.g. ldap, single sign-on, upgrade.",
+    )
+    body = TextAreaField(
+        "Text (Markdown)",
+        validators=[DataRequired(), Length(max=BODY_MAX)],
+        description="Markdown: # headings, lists, tables, ``` code blocks, "
+        "[links](https://…) and images served by this portal (/static/…).",
+    )
+    note = StringField(
+        "What changed",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+        description="Optional; shown in the revision history.",
+    )
     revision = HiddenField()
     preview = SubmitField("Preview")
     save = SubmitField("Save")
@@ -72,9 +88,11 @@ class ArticleForm(FlaskForm):
             SelectChoice(p.id, p.name) for p in products
         ]
         self.release_ids.choices = [
-            SelectChoice(r.id, r.version + ("" if r.supported else " (unsupported)"),
-                         optgroup=p.name)
-            for p in products for r in p.releases
+            SelectChoice(
+                r.id, r.version + ("" if r.supported else " (unsupported)"), optgroup=p.name
+            )
+            for p in products
+            for r in p.releases
         ]
 
     def release_groups(self) -> list[tuple[Product, list]]:
@@ -113,16 +131,18 @@ class ArticleForm(FlaskForm):
 
     @classmethod
     def for_article(cls, article) -> "ArticleForm":
-        return cls(data={
-            "title": article.title,
-            "kind": article.kind,
-            "visibility": article.visibility,
-            "product_id": article.product_id,
-            "release_ids": [r.id for r in article.releases],
-            "tags": ", ".join(article.tags),
-            "body": article.body,
-            "revision": str(article.revision_number),
-        })
+        return cls(
+            data={
+                "title": article.title,
+                "kind": article.kind,
+                "visibility": article.visibility,
+                "product_id": article.product_id,
+                "release_ids": [r.id for r in article.releases],
+                "tags": ", ".join(article.tags),
+                "body": article.body,
+                "revision": str(article.revision_number),
+            }
+        )
 
 
 class ConfirmForm(FlaskForm):
@@ -132,5 +152,6 @@ class ConfirmForm(FlaskForm):
 
 
 class VoteForm(FlaskForm):
-    helpful = SelectField(choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-                          validators=[InputRequired()])
+    helpful = SelectField(
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], validators=[InputRequired()]
+    )

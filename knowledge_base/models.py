@@ -96,12 +96,19 @@ class Article(db.Model):
     product = relationship("Product")
     author = relationship("User", foreign_keys=[author_id])
     updated_by = relationship("User", foreign_keys=[updated_by_id])
-    tag_rows = relationship("ArticleTag", cascade="all, delete-orphan",
-                            order_by="ArticleTag.tag", lazy="selectin")
-    releases = relationship("Release", secondary="kb_article_releases",
-                            order_by="Release.released_on", lazy="selectin")
-    revisions = relationship("Revision", back_populates="article", cascade="all, delete-orphan",
-                             passive_deletes=True, order_by="Revision.number.desc()")
+    tag_rows = relationship(
+        "ArticleTag", cascade="all, delete-orphan", order_by="ArticleTag.tag", lazy="selectin"
+    )
+    releases = relationship(
+        "Release", secondary="kb_article_releases", order_by="Release.released_on", lazy="selectin"
+    )
+    revisions = relationship(
+        "Revision",
+        back_populates="article",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Revision.number.desc()",
+    )
 
     @classmethod
     def tenant_clause(cls, partner_id: int):
@@ -141,8 +148,9 @@ class ArticleTag(db.Model):
     __tablename__ = "kb_article_tags"
     __table_args__ = (Index("ix_kb_article_tags_tag", "tag"),)
 
-    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True
+    )
     tag: Mapped[str] = mapped_column(String(40), primary_key=True)
 
     tenant_free = True  # a tag says nothing without its article, which is filtered
@@ -168,10 +176,10 @@ class ArticleRelease(db.Model):
 
     __tablename__ = "kb_article_releases"
 
-    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"),
-                                            primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), primary_key=True,
-                                            index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), primary_key=True, index=True)
 
     tenant_free = True
 
@@ -183,8 +191,9 @@ class Revision(db.Model):
     __table_args__ = (UniqueConstraint("article_id", "number", name="uq_kb_revisions_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"),
-                                            index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -205,9 +214,7 @@ class Revision(db.Model):
 
     @classmethod
     def tenant_clause(cls, partner_id: int):
-        return cls.article_id.in_(
-            select(Article.id).where(Article.tenant_clause(partner_id))
-        )
+        return cls.article_id.in_(select(Article.id).where(Article.tenant_clause(partner_id)))
 
 
 class Vote(db.Model):
@@ -217,8 +224,9 @@ class Vote(db.Model):
     __table_args__ = (UniqueConstraint("article_id", "user_id", name="uq_kb_votes_reader"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"),
-                                            index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = created_at_column()

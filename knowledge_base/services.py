@@ -38,8 +38,17 @@ BODY_MAX = 100_000
 NOTE_MAX = 200
 TAG_MAX_LENGTH, TAGS_MAX = 40, 12
 _TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
-AUDITED_FIELDS = ("title", "kind", "visibility", "status", "product_id", "tags",
-                  "release_versions", "revision_number", "needs_review")
+AUDITED_FIELDS = (
+    "title",
+    "kind",
+    "visibility",
+    "status",
+    "product_id",
+    "tags",
+    "release_versions",
+    "revision_number",
+    "needs_review",
+)
 
 
 # --- Who sees what -------------------------------------------------------------------
@@ -108,7 +117,7 @@ class ArticleInput:
 
 
 def normalise_tags(raw: list[str] | str) -> list[str]:
-    """"Single sign-on, LDAP" -> ["ldap", "single-sign-on"] (sorted, without duplicates)."""
+    """ "Single sign-on, LDAP" -> ["ldap", "single-sign-on"] (sorted, without duplicates)."""
     items = raw.split(",") if isinstance(raw, str) else raw
     tags = {"-".join(item.strip().lower().split()) for item in items}
     return sorted(tag for tag in tags if tag)
@@ -135,8 +144,10 @@ def _validate(data: ArticleInput) -> tuple[dict, list[str], list[Release]]:
     tags = normalise_tags(data.tags)
     bad = [t for t in tags if len(t) > TAG_MAX_LENGTH or not _TAG_RE.match(t)]
     if bad:
-        fields["tags"] = (f"Tags are words of letters, digits, '.', '+' or '-' (at most "
-                          f"{TAG_MAX_LENGTH} characters): {', '.join(bad)[:80]}.")
+        fields["tags"] = (
+            f"Tags are words of letters, digits, '.', '+' or '-' (at most "
+            f"{TAG_MAX_LENGTH} characters): {', '.join(bad)[:80]}."
+        )
     elif len(tags) > TAGS_MAX:
         fields["tags"] = f"At most {TAGS_MAX} tags."
     product = db.session.get(Product, data.product_id) if data.product_id else None
@@ -148,13 +159,15 @@ def _validate(data: ArticleInput) -> tuple[dict, list[str], list[Release]]:
         releases = db.session.scalars(select(Release).where(Release.id.in_(release_ids))).all()
         if product is None:
             fields["release_ids"] = "Choose the product before its releases."
-        elif len(releases) != len(release_ids) or any(r.product_id != product.id
-                                                      for r in releases):
+        elif len(releases) != len(release_ids) or any(r.product_id != product.id for r in releases):
             fields["release_ids"] = f"Choose releases of {product.name} only."
     if fields:
         raise DomainError("validation_error", "Some fields are not valid.", fields=fields)
-    return {"title": title, "body": body, "product_id": product.id if product else None}, \
-        tags, releases
+    return (
+        {"title": title, "body": body, "product_id": product.id if product else None},
+        tags,
+        releases,
+    )
 
 
 def slugify(title: str) -> str:
@@ -166,9 +179,11 @@ def slugify(title: str) -> str:
 
 def _unique_slug(title: str) -> str:
     base = slugify(title)
-    taken = set(db.session.scalars(
-        select(Article.slug).where((Article.slug == base) | Article.slug.like(f"{base}-%"))
-    ))
+    taken = set(
+        db.session.scalars(
+            select(Article.slug).where((Article.slug == base) | Article.slug.like(f"{base}-%"))
+        )
+    )
     if base not in taken:
         return base
     n = 2
@@ -178,16 +193,23 @@ def _unique_slug(title: str) -> str:
 
 
 def _audit_state(article: Article) -> dict:
-    state = snapshot(article, [f for f in AUDITED_FIELDS
-                               if f not in ("tags", "release_versions")])
+    state = snapshot(article, [f for f in AUDITED_FIELDS if f not in ("tags", "release_versions")])
     state["tags"] = article.tags
     state["release_versions"] = [r.version for r in article.releases]
     return state
 
 
 def _content_state(article: Article) -> tuple:
-    return (article.title, article.body, article.kind, article.visibility, article.status,
-            article.product_id, tuple(article.tags), tuple(r.id for r in article.releases))
+    return (
+        article.title,
+        article.body,
+        article.kind,
+        article.visibility,
+        article.status,
+        article.product_id,
+        tuple(article.tags),
+        tuple(r.id for r in article.releases),
+    )
 
 
 def _add_revision(article: Article, actor, note: str) -> Revision:
@@ -243,12 +265,17 @@ def _check_not_stale(article: Article, expected_revision: int | None) -> None:
 def create_article(data: ArticleInput, *, actor, publish: bool = False) -> Article:
     """A new article (a draft unless `publish`), with its first revision."""
     values, tags, releases = _validate(data)
-    article = Article(slug=_unique_slug(values["title"]), title=values["title"],
-                      kind=data.kind, visibility=data.visibility,
-                      product_id=values["product_id"],
-                      status="published" if publish else "draft",
-                      author_id=actor.id if getattr(actor, "is_authenticated", False) else None,
-                      revision_number=0, needs_review=False)
+    article = Article(
+        slug=_unique_slug(values["title"]),
+        title=values["title"],
+        kind=data.kind,
+        visibility=data.visibility,
+        product_id=values["product_id"],
+        status="published" if publish else "draft",
+        author_id=actor.id if getattr(actor, "is_authenticated", False) else None,
+        revision_number=0,
+        needs_review=False,
+    )
     _set_body(article, values["body"])
     _set_tags(article, tags)
     article.releases = releases
@@ -260,16 +287,31 @@ def create_article(data: ArticleInput, *, actor, publish: bool = False) -> Artic
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise DomainError("slug_taken", "Another article was saved with the same title at the "
-                          "same moment; please save again.", status=409) from None
+        raise DomainError(
+            "slug_taken",
+            "Another article was saved with the same title at the same moment; please save again.",
+            status=409,
+        ) from None
     _add_revision(article, actor, data.note or "Created")
-    record_change("kb_article.created", article, partner_id=None, actor=actor,
-                  after=_audit_state(article), summary=f"Article “{article.title}”")
+    record_change(
+        "kb_article.created",
+        article,
+        partner_id=None,
+        actor=actor,
+        after=_audit_state(article),
+        summary=f"Article “{article.title}”",
+    )
     return article
 
 
-def update_article(article: Article, data: ArticleInput, *, actor,
-                   expected_revision: int | None = None, publish: bool = False) -> bool:
+def update_article(
+    article: Article,
+    data: ArticleInput,
+    *,
+    actor,
+    expected_revision: int | None = None,
+    publish: bool = False,
+) -> bool:
     """Apply an edit; returns False (and records nothing) when nothing changed."""
     _check_not_stale(article, expected_revision)
     values, tags, releases = _validate(data)
@@ -286,9 +328,15 @@ def update_article(article: Article, data: ArticleInput, *, actor,
         return False
     _touch(article, actor)
     _add_revision(article, actor, data.note)
-    record_change("kb_article.updated", article, partner_id=None, actor=actor,
-                  before=before, after=_audit_state(article),
-                  summary=f"Article “{article.title}”")
+    record_change(
+        "kb_article.updated",
+        article,
+        partner_id=None,
+        actor=actor,
+        before=before,
+        after=_audit_state(article),
+        summary=f"Article “{article.title}”",
+    )
     return True
 
 
@@ -301,9 +349,15 @@ def _set_status(article: Article, status: str, *, actor, note: str) -> None:
         article.published_at = utcnow()
     _touch(article, actor)
     _add_revision(article, actor, note)
-    record_change(f"kb_article.{'published' if status == 'published' else 'unpublished'}",
-                  article, partner_id=None, actor=actor, before=before,
-                  after=_audit_state(article), summary=f"Article “{article.title}”")
+    record_change(
+        f"kb_article.{'published' if status == 'published' else 'unpublished'}",
+        article,
+        partner_id=None,
+        actor=actor,
+        before=before,
+        after=_audit_state(article),
+        summary=f"Article “{article.title}”",
+    )
 
 
 def publish_article(article: Article, *, actor) -> None:
@@ -332,8 +386,9 @@ def get_revision_or_404(article: Article, number: int) -> Revision:
     return revision
 
 
-def restore_revision(article: Article, revision: Revision, *, actor,
-                     expected_revision: int | None = None) -> Revision:
+def restore_revision(
+    article: Article, revision: Revision, *, actor, expected_revision: int | None = None
+) -> Revision:
     """Bring back an earlier revision's content as a new revision.
 
     Title, text, kind, product, releases and tags come back; who may read the article
@@ -345,11 +400,13 @@ def restore_revision(article: Article, revision: Revision, *, actor,
     if revision.number == article.revision_number:
         raise DomainError("invalid_state", "This is already the current revision.", status=409)
     _check_not_stale(article, expected_revision)
-    existing_release_ids = set(db.session.scalars(
-        select(Release.id).where(Release.id.in_(revision.release_ids or []))
-    ))
+    existing_release_ids = set(
+        db.session.scalars(select(Release.id).where(Release.id.in_(revision.release_ids or [])))
+    )
     data = ArticleInput(
-        title=revision.title, body=revision.body, kind=revision.kind,
+        title=revision.title,
+        body=revision.body,
+        kind=revision.kind,
         visibility=article.visibility,
         product_id=revision.product_id if revision.product_id else None,
         release_ids=[i for i in revision.release_ids or [] if i in existing_release_ids],
@@ -357,8 +414,9 @@ def restore_revision(article: Article, revision: Revision, *, actor,
         note=f"Restored revision {revision.number}",
     )
     if not update_article(article, data, actor=actor):
-        raise DomainError("invalid_state", "The article already reads like this revision.",
-                          status=409)
+        raise DomainError(
+            "invalid_state", "The article already reads like this revision.", status=409
+        )
     return get_revision_or_404(article, article.revision_number)
 
 
@@ -387,9 +445,15 @@ def flag_articles_for_major_release(release: Release, *, actor=None) -> list[Art
     for article in articles:
         before = _audit_state(article)
         article.needs_review = True
-        record_change("kb_article.flagged_for_review", article, partner_id=None, actor=actor,
-                      before=before, after=_audit_state(article),
-                      summary=f"Article “{article.title}” predates {release.label}")
+        record_change(
+            "kb_article.flagged_for_review",
+            article,
+            partner_id=None,
+            actor=actor,
+            before=before,
+            after=_audit_state(article),
+            summary=f"Article “{article.title}” predates {release.label}",
+        )
     return articles
 
 
@@ -398,8 +462,15 @@ def mark_reviewed(article: Article, *, actor) -> None:
         raise DomainError("invalid_state", "The article is not flagged for review.", status=409)
     before = _audit_state(article)
     article.needs_review = False
-    record_change("kb_article.reviewed", article, partner_id=None, actor=actor, before=before,
-                  after=_audit_state(article), summary=f"Article “{article.title}” reviewed")
+    record_change(
+        "kb_article.reviewed",
+        article,
+        partner_id=None,
+        actor=actor,
+        before=before,
+        after=_audit_state(article),
+        summary=f"Article “{article.title}” reviewed",
+    )
 
 
 # --- Related articles ----------------------------------------------------------------------
@@ -411,8 +482,9 @@ def related_articles(article: Article, principal, limit: int = 5) -> list[Articl
     shared = func.count(ArticleTag.tag)
     stmt = (
         visible_articles(principal)
-        .outerjoin(ArticleTag, and_(ArticleTag.article_id == Article.id,
-                                    ArticleTag.tag.in_(tags or [""])))
+        .outerjoin(
+            ArticleTag, and_(ArticleTag.article_id == Article.id, ArticleTag.tag.in_(tags or [""]))
+        )
         .where(Article.id != article.id)
         .group_by(Article.id)
         .order_by(shared.desc(), Article.updated_at.desc(), Article.id)

@@ -78,8 +78,9 @@ def index():
     reader = current_principal()
     filters = _filters_from_args(reader)
     query = request.args.get("q", "")
-    results = search.search_articles(query, reader, filters=filters, page=_page_number(),
-                                     per_page=PER_PAGE)
+    results = search.search_articles(
+        query, reader, filters=filters, page=_page_number(), per_page=PER_PAGE
+    )
     products = db.session.scalars(select(Product).order_by(Product.name)).all()
     return render_template(
         "kb/index.html",
@@ -131,8 +132,9 @@ def vote(slug: str):
 
 def _render_editor(form: ArticleForm, article: Article | None, status: int = 200):
     """The editor, with the text as it will read beside it (kb_editor.js keeps it live)."""
-    return render_template("kb/edit.html", form=form, article=article,
-                           preview=render_markdown(form.body.data or "")), status
+    return render_template(
+        "kb/edit.html", form=form, article=article, preview=render_markdown(form.body.data or "")
+    ), status
 
 
 def _save_from_form(form: ArticleForm, article: Article | None):
@@ -145,13 +147,18 @@ def _save_from_form(form: ArticleForm, article: Article | None):
         return _render_editor(form, article, status=400 if form.is_submitted() else 200)
     try:
         if article is None:
-            article = services.create_article(form.article_input(), actor=reader,
-                                              publish=bool(form.publish.data))
+            article = services.create_article(
+                form.article_input(), actor=reader, publish=bool(form.publish.data)
+            )
             changed = True
         else:
-            changed = services.update_article(article, form.article_input(), actor=reader,
-                                              expected_revision=form.expected_revision(),
-                                              publish=bool(form.publish.data))
+            changed = services.update_article(
+                article,
+                form.article_input(),
+                actor=reader,
+                expected_revision=form.expected_revision(),
+                publish=bool(form.publish.data),
+            )
     except DomainError as exc:
         db.session.rollback()
         form.add_service_errors(exc.fields)
@@ -195,8 +202,12 @@ def preview():
     payload = request.get_json(silent=True)
     body = payload.get("body") if isinstance(payload, dict) else None
     if not isinstance(body, str):
-        return json_error(400, "validation_error", "Send the text as JSON: {\"body\": \"...\"}.",
-                          {"body": "Required, a string."})
+        return json_error(
+            400,
+            "validation_error",
+            'Send the text as JSON: {"body": "..."}.',
+            {"body": "Required, a string."},
+        )
     if len(body) > services.BODY_MAX:
         message = f"At most {services.BODY_MAX:,} characters."
         return json_error(400, "validation_error", message, {"body": message})
@@ -210,8 +221,10 @@ def _confirmed_action(slug: str, action, success: str, asked: str | None = None)
         flash("The form expired; please try again.", "error")
         return redirect(url_for("kb.article", slug=slug))
     if asked and not is_confirmed():
-        return ask_to_confirm(confirmation(asked, article=article),
-                              cancel_url=url_for("kb.article", slug=article.slug))
+        return ask_to_confirm(
+            confirmation(asked, article=article),
+            cancel_url=url_for("kb.article", slug=article.slug),
+        )
     action(article, actor=current_principal())
     db.session.commit()
     flash(success.format(title=article.title), "success")
@@ -227,9 +240,12 @@ def publish(slug: str):
 @bp.post("/articles/<slug>/unpublish")
 @roles_required(*EDITOR_ROLES)
 def unpublish(slug: str):
-    return _confirmed_action(slug, services.unpublish_article,
-                             "“{title}” is back to draft: only editors see it now.",
-                             asked="kb.unpublish")
+    return _confirmed_action(
+        slug,
+        services.unpublish_article,
+        "“{title}” is back to draft: only editors see it now.",
+        asked="kb.unpublish",
+    )
 
 
 @bp.post("/articles/<slug>/reviewed")
@@ -245,8 +261,12 @@ def mark_reviewed(slug: str):
 @roles_required(*EDITOR_ROLES)
 def history(slug: str):
     article = get_visible_article_or_404(slug, current_principal())
-    return render_template("kb/history.html", article=article,
-                           revisions=services.revisions_of(article), confirm_form=ConfirmForm())
+    return render_template(
+        "kb/history.html",
+        article=article,
+        revisions=services.revisions_of(article),
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.get("/articles/<slug>/revisions/<int:number>")
@@ -257,11 +277,19 @@ def revision(slug: str, number: int):
     compare_to = query_id("compare")
     if compare_to is None:
         compare_to = number - 1
-    base = (services.get_revision_or_404(article, compare_to)
-            if compare_to >= 1 and compare_to != number else None)
-    return render_template("kb/revision.html", article=article, revision=shown,
-                           diff=revision_diff(base, shown), confirm_form=ConfirmForm(),
-                           revisions=services.revisions_of(article))
+    base = (
+        services.get_revision_or_404(article, compare_to)
+        if compare_to >= 1 and compare_to != number
+        else None
+    )
+    return render_template(
+        "kb/revision.html",
+        article=article,
+        revision=shown,
+        diff=revision_diff(base, shown),
+        confirm_form=ConfirmForm(),
+        revisions=services.revisions_of(article),
+    )
 
 
 @bp.post("/articles/<slug>/revisions/<int:number>/restore")
@@ -276,9 +304,11 @@ def restore(slug: str, number: int):
         return redirect(url_for("kb.history", slug=slug))
     expected = int(form.revision.data) if (form.revision.data or "").isdigit() else None
     if shown.number != article.revision_number and not is_confirmed():
-        return ask_to_confirm(confirmation("kb.restore", article=article, number=number),
-                              cancel_url=url_for("kb.revision", slug=article.slug, number=number),
-                              values={"revision": form.revision.data})
+        return ask_to_confirm(
+            confirmation("kb.restore", article=article, number=number),
+            cancel_url=url_for("kb.revision", slug=article.slug, number=number),
+            values={"revision": form.revision.data},
+        )
     services.restore_revision(article, shown, actor=reader, expected_revision=expected)
     db.session.commit()
     flash(f"Revision {number} restored as revision {article.revision_number}.", "success")

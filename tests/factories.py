@@ -32,8 +32,12 @@ def make_partner(slug: str | None = None, **kwargs) -> Partner:
 def make_user(role: str = "technician", partner: Partner | None = None, email=None, **kwargs):
     n = next(_seq)
     user = create_user(
-        UserInput(email=email or f"{role}{n}@example.org", name=kwargs.pop("name", f"User {n}"),
-                  role=role, partner_id=partner.id if partner else None),
+        UserInput(
+            email=email or f"{role}{n}@example.org",
+            name=kwargs.pop("name", f"User {n}"),
+            role=role,
+            partner_id=partner.id if partner else None,
+        ),
         password=PASSWORD,
     )
     for key, value in kwargs.items():
@@ -48,8 +52,15 @@ def make_product(slug: str | None = None, releases=("4.0.0", "4.1.0")) -> Produc
     product = Product(slug=slug, name=slug.replace("-", " ").title())
     db.session.add(product)
     for i, version in enumerate(releases):
-        db.session.add(Release(product=product, version=version,
-                               released_on=date(2025, 1 + i, 1), major=i == 0, supported=True))
+        db.session.add(
+            Release(
+                product=product,
+                version=version,
+                released_on=date(2025, 1 + i, 1),
+                major=i == 0,
+                supported=True,
+            )
+        )
     db.session.flush()
     return product
 
@@ -61,8 +72,9 @@ def make_customer(partner: Partner, name: str | None = None, seats: int = 100) -
     return customer
 
 
-def make_agreement(partner: Partner, vendor_admin: User, partner_admin: User | None = None,
-                   **terms):
+def make_agreement(
+    partner: Partner, vendor_admin: User, partner_admin: User | None = None, **terms
+):
     terms.setdefault("fee_percentage", Decimal("20"))
     agreement = propose_agreement(partner, AgreementTerms(**terms), actor=vendor_admin)
     if partner_admin is not None:
@@ -108,15 +120,23 @@ def build_world() -> World:
     acme, globex = make_partner("acme"), make_partner("globex")
     product = make_product("orbit")
     for partner in (acme, globex):
-        users[f"{partner.slug}_admin"] = make_user("partner_admin", partner,
-                                                   email=f"admin@{partner.slug}.example")
-        users[f"{partner.slug}_tech"] = make_user("technician", partner,
-                                                  email=f"tech@{partner.slug}.example")
-        make_agreement(partner, users["vendor_admin"], users[f"{partner.slug}_admin"],
-                       minimums={product.id: 1})
-    world = World(acme=acme, globex=globex, product=product, users=users,
-                  acme_customer=make_customer(acme, "Acme Customer"),
-                  globex_customer=make_customer(globex, "Globex Customer"))
+        users[f"{partner.slug}_admin"] = make_user(
+            "partner_admin", partner, email=f"admin@{partner.slug}.example"
+        )
+        users[f"{partner.slug}_tech"] = make_user(
+            "technician", partner, email=f"tech@{partner.slug}.example"
+        )
+        make_agreement(
+            partner, users["vendor_admin"], users[f"{partner.slug}_admin"], minimums={product.id: 1}
+        )
+    world = World(
+        acme=acme,
+        globex=globex,
+        product=product,
+        users=users,
+        acme_customer=make_customer(acme, "Acme Customer"),
+        globex_customer=make_customer(globex, "Globex Customer"),
+    )
     db.session.commit()
     return world
 
@@ -140,8 +160,9 @@ class Browser:
 
     def login(self, email: str, password: str = PASSWORD):
         token = self.csrf_token("/login")
-        return self.client.post("/login", data={"email": email, "password": password,
-                                                "csrf_token": token})
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
 
     def post(self, path: str, data=None, form_page: str | None = None, **kwargs):
         data = dict(data or {})

@@ -1,6 +1,6 @@
 """indexes for the audit page: newest first, by actor, by action
 
-Revision ID: 0005_audit_filter_indexes
+Revision ID: 0004_audit_filter_indexes
 Revises: 0003_login_sessions
 Create Date: 2026-12-01 12:00:00.000000
 
@@ -9,7 +9,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_audit_filter_indexes'
+revision = '0004_audit_filter_indexes'
 down_revision = '0003_login_sessions'
 branch_labels = None
 depends_on = None

@@ -22,8 +22,8 @@ This revision does not rebuild kb_articles (no batch_alter_table), so the trigge
 0002 stay in place. Article text rendered before this revision keeps its old plain
 text (table cells ran together) until `flask --app app reindex` is run.
 
-Revision ID: 0004_kb_search
-Revises: 0005_audit_filter_indexes
+Revision ID: 0005_kb_search
+Revises: 0004_audit_filter_indexes
 Create Date: 2026-12-01 14:00:00.000000
 
 """
@@ -32,8 +32,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_kb_search'
-down_revision = '0005_audit_filter_indexes'
+revision = '0005_kb_search'
+down_revision = '0004_audit_filter_indexes'
 branch_labels = None
 depends_on = None
 

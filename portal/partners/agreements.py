@@ -30,11 +30,27 @@ from portal.models.agreements import (
 from portal.models.base import utcnow
 
 TERM_FIELDS = (
-    "customer_owner", "customer_billing", "troubleshooting_required", "customer_kb_access",
-    "update_distribution", "vendor_may_contact_customers", "fee_model", "fee_percentage",
-    "fixed_fee", "fee_period", "certification_validity_months", "coverage", "timezone",
-    "business_days", "business_start", "business_end", "vendor_contact", "partner_contact",
-    "out_of_hours_cover", "out_of_hours_response_minutes", "out_of_hours_extra_cost",
+    "customer_owner",
+    "customer_billing",
+    "troubleshooting_required",
+    "customer_kb_access",
+    "update_distribution",
+    "vendor_may_contact_customers",
+    "fee_model",
+    "fee_percentage",
+    "fixed_fee",
+    "fee_period",
+    "certification_validity_months",
+    "coverage",
+    "timezone",
+    "business_days",
+    "business_start",
+    "business_end",
+    "vendor_contact",
+    "partner_contact",
+    "out_of_hours_cover",
+    "out_of_hours_response_minutes",
+    "out_of_hours_extra_cost",
 )
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # Upper bounds keep values within their columns (numeric(12,2), integer) and sane.
@@ -82,8 +98,10 @@ class AgreementTerms:
     @classmethod
     def from_agreement(cls, agreement: Agreement) -> "AgreementTerms":
         terms = cls(**{name: getattr(agreement, name) for name in TERM_FIELDS})
-        terms.sla = {t.severity: (t.first_response_minutes, t.resolution_minutes)
-                     for t in agreement.sla_targets}
+        terms.sla = {
+            t.severity: (t.first_response_minutes, t.resolution_minutes)
+            for t in agreement.sla_targets
+        }
         terms.minimums = {m.product_id: m.minimum for m in agreement.product_minimums}
         return terms
 
@@ -105,8 +123,15 @@ def _valid_timezone(name: str) -> bool:
 
 
 #: Free-text terms: None (a field left out of a post) is the same as empty.
-TEXT_TERMS = ("troubleshooting_required", "update_distribution", "vendor_contact",
-              "partner_contact", "timezone", "business_start", "business_end")
+TEXT_TERMS = (
+    "troubleshooting_required",
+    "update_distribution",
+    "vendor_contact",
+    "partner_contact",
+    "timezone",
+    "business_start",
+    "business_end",
+)
 
 
 def normalise_terms(terms: AgreementTerms) -> AgreementTerms:
@@ -141,9 +166,14 @@ def validate_terms(terms: AgreementTerms) -> None:
     """
     normalise_terms(terms)
     errors = {}
-    choices = (("customer_owner", PARTY), ("customer_billing", PARTY), ("fee_model", FEE_MODELS),
-               ("fee_period", FEE_PERIODS), ("coverage", COVERAGES),
-               ("out_of_hours_cover", OUT_OF_HOURS_COVER))
+    choices = (
+        ("customer_owner", PARTY),
+        ("customer_billing", PARTY),
+        ("fee_model", FEE_MODELS),
+        ("fee_period", FEE_PERIODS),
+        ("coverage", COVERAGES),
+        ("out_of_hours_cover", OUT_OF_HOURS_COVER),
+    )
     for name, allowed in choices:
         if getattr(terms, name) not in allowed:
             errors[name] = f"Choose one of: {', '.join(allowed)}."
@@ -168,8 +198,11 @@ def validate_terms(terms: AgreementTerms) -> None:
             errors["business_start"] = "Use HH:MM."
         if not end_ok:
             errors["business_end"] = "Use HH:MM."
-        if start_ok and end_ok and (time.fromisoformat(terms.business_start)
-                                    >= time.fromisoformat(terms.business_end)):
+        if (
+            start_ok
+            and end_ok
+            and (time.fromisoformat(terms.business_start) >= time.fromisoformat(terms.business_end))
+        ):
             errors["business_end"] = "The working day must end after it starts."
     elif not _valid_timezone(terms.timezone or "UTC"):
         errors["timezone"] = "Unknown time zone."
@@ -193,8 +226,9 @@ def validate_terms(terms: AgreementTerms) -> None:
     if not (0 <= (terms.out_of_hours_extra_cost or 0) <= MAX_AMOUNT):
         errors["out_of_hours_extra_cost"] = "An amount of zero or more."
     if errors:
-        raise DomainError("validation_error", "Some terms are missing or inconsistent.",
-                          fields=errors)
+        raise DomainError(
+            "validation_error", "Some terms are missing or inconsistent.", fields=errors
+        )
 
 
 def _refuse_same_terms(terms: AgreementTerms, in_force: Agreement | None) -> None:
@@ -203,9 +237,11 @@ def _refuse_same_terms(terms: AgreementTerms, in_force: Agreement | None) -> Non
         return
     current = normalise_terms(AgreementTerms.from_agreement(in_force))
     if normalise_terms(terms).as_dict() == current.as_dict():
-        raise DomainError("no_change",
-                          f"These terms are the same as version {in_force.version}, which is "
-                          "in force: change at least one term to propose a new version.")
+        raise DomainError(
+            "no_change",
+            f"These terms are the same as version {in_force.version}, which is "
+            "in force: change at least one term to propose a new version.",
+        )
 
 
 def propose_agreement(partner: Partner, terms: AgreementTerms, *, actor) -> Agreement:
@@ -216,16 +252,22 @@ def propose_agreement(partner: Partner, terms: AgreementTerms, *, actor) -> Agre
     """
     validate_terms(terms)
     if partner.pending_agreement is not None:
-        raise DomainError("proposal_pending",
-                          "A proposal is already waiting for the partner; withdraw it first.",
-                          status=409)
+        raise DomainError(
+            "proposal_pending",
+            "A proposal is already waiting for the partner; withdraw it first.",
+            status=409,
+        )
     _refuse_same_terms(terms, partner.agreement_in_force)
     last = db.session.scalar(
         select(func.max(Agreement.version)).where(Agreement.partner_id == partner.id)
     )
-    agreement = Agreement(partner=partner, version=(last or 0) + 1, status="proposed",
-                          proposed_by_id=actor.id if actor else None,
-                          **{name: getattr(terms, name) for name in TERM_FIELDS})
+    agreement = Agreement(
+        partner=partner,
+        version=(last or 0) + 1,
+        status="proposed",
+        proposed_by_id=actor.id if actor else None,
+        **{name: getattr(terms, name) for name in TERM_FIELDS},
+    )
     agreement.sla_targets = [
         SlaTarget(severity=s, first_response_minutes=f, resolution_minutes=r)
         for s, (f, r) in sorted(terms.sla.items())
@@ -236,18 +278,26 @@ def propose_agreement(partner: Partner, terms: AgreementTerms, *, actor) -> Agre
     db.session.add(agreement)
     db.session.flush()
     in_force = partner.agreement_in_force
-    record_change("agreement.proposed", agreement, partner_id=partner.id, actor=actor,
-                  before=AgreementTerms.from_agreement(in_force).as_dict() if in_force else None,
-                  after=terms.as_dict(), summary=f"Version {agreement.version} proposed")
+    record_change(
+        "agreement.proposed",
+        agreement,
+        partner_id=partner.id,
+        actor=actor,
+        before=AgreementTerms.from_agreement(in_force).as_dict() if in_force else None,
+        after=terms.as_dict(),
+        summary=f"Version {agreement.version} proposed",
+    )
     _notify_partner_admins(partner, agreement)
     return agreement
 
 
 def _require_proposed(agreement: Agreement) -> None:
     if agreement.status != "proposed":
-        raise DomainError("invalid_transition",
-                          f"Version {agreement.version} is {agreement.status}, not awaiting a "
-                          "decision.", status=409)
+        raise DomainError(
+            "invalid_transition",
+            f"Version {agreement.version} is {agreement.status}, not awaiting a decision.",
+            status=409,
+        )
 
 
 def accept_agreement(agreement: Agreement, *, actor) -> Agreement:
@@ -268,11 +318,15 @@ def accept_agreement(agreement: Agreement, *, actor) -> Agreement:
     agreement.decided_by_id = actor.id
     agreement.decided_at = now
     agreement.in_force_from = now
-    record_change("agreement.accepted", agreement, partner_id=agreement.partner_id, actor=actor,
-                  before={"status": "proposed",
-                          "in_force_version": previous.version if previous else None},
-                  after={"status": "in_force", "in_force_version": agreement.version},
-                  summary=f"Version {agreement.version} accepted and in force")
+    record_change(
+        "agreement.accepted",
+        agreement,
+        partner_id=agreement.partner_id,
+        actor=actor,
+        before={"status": "proposed", "in_force_version": previous.version if previous else None},
+        after={"status": "in_force", "in_force_version": agreement.version},
+        summary=f"Version {agreement.version} accepted and in force",
+    )
     _notify_vendor_of_decision(agreement)
     return agreement
 
@@ -285,8 +339,11 @@ def check_return(agreement: Agreement, comments: str) -> str:
     _require_proposed(agreement)
     comments = (comments or "").strip()
     if not comments:
-        raise DomainError("comments_required", "Say what should change.",
-                          fields={"comments": "Say what should change."})
+        raise DomainError(
+            "comments_required",
+            "Say what should change.",
+            fields={"comments": "Say what should change."},
+        )
     return comments
 
 
@@ -297,10 +354,15 @@ def return_agreement(agreement: Agreement, comments: str, *, actor) -> Agreement
     agreement.partner_comments = comments
     agreement.decided_by_id = actor.id
     agreement.decided_at = utcnow()
-    record_change("agreement.returned", agreement, partner_id=agreement.partner_id, actor=actor,
-                  before={"status": "proposed"},
-                  after={"status": "returned", "comments": comments},
-                  summary=f"Version {agreement.version} sent back with comments")
+    record_change(
+        "agreement.returned",
+        agreement,
+        partner_id=agreement.partner_id,
+        actor=actor,
+        before={"status": "proposed"},
+        after={"status": "returned", "comments": comments},
+        summary=f"Version {agreement.version} sent back with comments",
+    )
     _notify_vendor_of_decision(agreement)
     return agreement
 
@@ -311,9 +373,15 @@ def withdraw_agreement(agreement: Agreement, *, actor) -> Agreement:
     agreement.status = "withdrawn"
     agreement.decided_by_id = actor.id
     agreement.decided_at = utcnow()
-    record_change("agreement.withdrawn", agreement, partner_id=agreement.partner_id,
-                  actor=actor, before={"status": "proposed"}, after={"status": "withdrawn"},
-                  summary=f"Version {agreement.version} withdrawn")
+    record_change(
+        "agreement.withdrawn",
+        agreement,
+        partner_id=agreement.partner_id,
+        actor=actor,
+        before={"status": "proposed"},
+        after={"status": "withdrawn"},
+        summary=f"Version {agreement.version} withdrawn",
+    )
     return agreement
 
 
@@ -323,12 +391,18 @@ def _notify_vendor_of_decision(agreement: Agreement) -> None:
 
     outcome = "accepted" if agreement.status == "in_force" else "returned with comments"
     recipients = {agreement.proposed_by, agreement.partner.support_manager}
-    for user in sorted((u for u in recipients if u is not None and u.is_active),
-                       key=lambda u: u.email):
-        enqueue_mail(user.email,
-                     f"{agreement.partner.name}: agreement version {agreement.version} {outcome}",
-                     "mail/agreement_decided.txt", user=user, partner=agreement.partner,
-                     agreement=agreement, outcome=outcome)
+    for user in sorted(
+        (u for u in recipients if u is not None and u.is_active), key=lambda u: u.email
+    ):
+        enqueue_mail(
+            user.email,
+            f"{agreement.partner.name}: agreement version {agreement.version} {outcome}",
+            "mail/agreement_decided.txt",
+            user=user,
+            partner=agreement.partner,
+            agreement=agreement,
+            outcome=outcome,
+        )
 
 
 def _notify_partner_admins(partner: Partner, agreement: Agreement) -> None:
@@ -336,6 +410,11 @@ def _notify_partner_admins(partner: Partner, agreement: Agreement) -> None:
 
     for user in partner.users:
         if user.role == "partner_admin" and user.is_active:
-            enqueue_mail(user.email, f"Agreement version {agreement.version} proposed",
-                         "mail/agreement_proposed.txt", user=user, partner=partner,
-                         agreement=agreement)
+            enqueue_mail(
+                user.email,
+                f"Agreement version {agreement.version} proposed",
+                "mail/agreement_proposed.txt",
+                user=user,
+                partner=partner,
+                agreement=agreement,
+            )

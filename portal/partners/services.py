@@ -63,13 +63,21 @@ def save_partner(data: PartnerInput, partner: Partner | None = None, *, actor=No
         action = "partner.created" if before is None else "partner.updated"
         if before and before["status"] != after["status"]:
             action = f"partner.{after['status']}"
-        record_change(action, partner, partner_id=partner.id, actor=actor, before=before,
-                      after=after, summary=f"{partner.name}: {action.split('.')[1]}")
+        record_change(
+            action,
+            partner,
+            partner_id=partner.id,
+            actor=actor,
+            before=before,
+            after=after,
+            summary=f"{partner.name}: {action.split('.')[1]}",
+        )
     return partner
 
 
-def save_customer(partner: Partner, name: str, seats: int, customer: Customer | None = None,
-                  *, actor=None) -> Customer:
+def save_customer(
+    partner: Partner, name: str, seats: int, customer: Customer | None = None, *, actor=None
+) -> Customer:
     """Create or update one of the partner's customers."""
     name = (name or "").strip()
     fields = {}
@@ -94,7 +102,13 @@ def save_customer(partner: Partner, name: str, seats: int, customer: Customer | 
     db.session.flush()
     after = snapshot(customer, CUSTOMER_FIELDS)
     if before != after:
-        record_change("customer.created" if before is None else "customer.updated", customer,
-                      partner_id=partner.id, actor=actor, before=before, after=after,
-                      summary=f"Customer {customer.name}")
+        record_change(
+            "customer.created" if before is None else "customer.updated",
+            customer,
+            partner_id=partner.id,
+            actor=actor,
+            before=before,
+            after=after,
+            summary=f"Customer {customer.name}",
+        )
     return customer

@@ -16,8 +16,9 @@ VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-+]{0,39}$")
 RELEASE_FIELDS = ("version", "released_on", "major", "supported")
 
 
-def save_product(name: str, slug: str, description: str = "", product: Product | None = None,
-                 *, actor=None) -> Product:
+def save_product(
+    name: str, slug: str, description: str = "", product: Product | None = None, *, actor=None
+) -> Product:
     name, description = (name or "").strip(), (description or "").strip()
     fields = {}
     if not name:
@@ -38,14 +39,28 @@ def save_product(name: str, slug: str, description: str = "", product: Product |
     db.session.flush()
     after = snapshot(product, ("name", "slug", "description"))
     if before != after:
-        record_change("product.created" if before is None else "product.updated", product,
-                      partner_id=None, actor=actor, before=before, after=after,
-                      summary=f"Product {product.name}")
+        record_change(
+            "product.created" if before is None else "product.updated",
+            product,
+            partner_id=None,
+            actor=actor,
+            before=before,
+            after=after,
+            summary=f"Product {product.name}",
+        )
     return product
 
 
-def save_release(product: Product, version: str, released_on: date, *, major: bool,
-                 supported: bool, release: Release | None = None, actor=None) -> Release:
+def save_release(
+    product: Product,
+    version: str,
+    released_on: date,
+    *,
+    major: bool,
+    supported: bool,
+    release: Release | None = None,
+    actor=None,
+) -> Release:
     version = (version or "").strip()
     fields = {}
     if not VERSION_RE.match(version):
@@ -68,9 +83,15 @@ def save_release(product: Product, version: str, released_on: date, *, major: bo
     db.session.flush()
     after = snapshot(release, RELEASE_FIELDS)
     if before != after:
-        record_change("release.created" if before is None else "release.updated", release,
-                      partner_id=None, actor=actor, before=before, after=after,
-                      summary=f"{product.name} {release.version}")
+        record_change(
+            "release.created" if before is None else "release.updated",
+            release,
+            partner_id=None,
+            actor=actor,
+            before=before,
+            after=after,
+            summary=f"{product.name} {release.version}",
+        )
     if release.major and not (before and before["major"]):
         major_release_published.send(release, actor=actor)
     return release

@@ -45,8 +45,9 @@ def _validate(data: UserInput, *, existing: User | None = None) -> None:
         raise DomainError("validation_error", "Some fields are not valid.", fields=fields)
 
 
-def create_user(data: UserInput, *, password: str | None = None, actor=None,
-                invite: bool = False) -> User:
+def create_user(
+    data: UserInput, *, password: str | None = None, actor=None, invite: bool = False
+) -> User:
     """Create an account. Without a password, the user is invited to choose one by e-mail."""
     _validate(data)
     user = User(
@@ -60,8 +61,14 @@ def create_user(data: UserInput, *, password: str | None = None, actor=None,
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    record_change("user.created", user, partner_id=user.partner_id, actor=actor,
-                  after=snapshot(user, AUDITED_FIELDS), summary=f"Account {user.email} created")
+    record_change(
+        "user.created",
+        user,
+        partner_id=user.partner_id,
+        actor=actor,
+        after=snapshot(user, AUDITED_FIELDS),
+        summary=f"Account {user.email} created",
+    )
     if invite or not password:
         from portal.auth.services import send_invitation
 
@@ -80,10 +87,17 @@ def update_user(user: User, data: UserInput, *, actor=None) -> User:
     after = snapshot(user, AUDITED_FIELDS)
     if after != before:
         action = "user.role_changed" if before["role"] != after["role"] else "user.updated"
-        record_change(action, user, partner_id=user.partner_id or before["partner_id"],
-                      actor=actor, before=before, after=after,
-                      summary=f"{user.email}: {before['role']} → {after['role']}"
-                      if action == "user.role_changed" else f"{user.email} updated")
+        record_change(
+            action,
+            user,
+            partner_id=user.partner_id or before["partner_id"],
+            actor=actor,
+            before=before,
+            after=after,
+            summary=f"{user.email}: {before['role']} → {after['role']}"
+            if action == "user.role_changed"
+            else f"{user.email} updated",
+        )
     return user
 
 
@@ -96,21 +110,31 @@ def set_status(user: User, status: str, *, actor=None) -> User:
     if status not in USER_STATUSES:
         raise DomainError("validation_error", "Unknown status.", fields={"status": "Unknown."})
     if actor is not None and getattr(actor, "id", None) == user.id and status != "active":
-        raise DomainError("cannot_deactivate_self", "You cannot deactivate your own account.",
-                          status=409)
+        raise DomainError(
+            "cannot_deactivate_self", "You cannot deactivate your own account.", status=409
+        )
     if user.status == status:
         return user
     before = snapshot(user, ("status",))
     user.status = status
     if not user.is_active:
         end_all_sessions(user)
-    record_change(f"user.{status}", user, partner_id=user.partner_id, actor=actor,
-                  before=before, after=snapshot(user, ("status",)),
-                  summary=f"{user.email} marked {status}")
+    record_change(
+        f"user.{status}",
+        user,
+        partner_id=user.partner_id,
+        actor=actor,
+        before=before,
+        after=snapshot(user, ("status",)),
+        summary=f"{user.email} marked {status}",
+    )
     return user
 
 
 def add_technician(partner: Partner, email: str, name: str, *, actor=None) -> User:
     """A partner admin adds a technician to its own partner; the technician is invited."""
-    return create_user(UserInput(email=email, name=name, role=TECHNICIAN, partner_id=partner.id),
-                       actor=actor, invite=True)
+    return create_user(
+        UserInput(email=email, name=name, role=TECHNICIAN, partner_id=partner.id),
+        actor=actor,
+        invite=True,
+    )

@@ -169,8 +169,12 @@ def test_partner_list_query_count_does_not_grow_with_partners(world, client, cou
         assert client.get("/api/v1/partners", headers=headers).status_code == 200
     for _ in range(6):
         partner = make_partner()
-        make_agreement(partner, world.user("vendor_admin"), make_user("partner_admin", partner),
-                       minimums={world.product.id: 2})
+        make_agreement(
+            partner,
+            world.user("vendor_admin"),
+            make_user("partner_admin", partner),
+            minimums={world.product.id: 2},
+        )
     db.session.commit()
     with count_queries() as many:
         body = client.get("/api/v1/partners", headers=headers).get_json()

@@ -21,8 +21,9 @@ def _versions(partner) -> dict[int, str]:
 
 def _page_of(partner, version: int) -> str:
     agreement_id = db.session.scalar(
-        db.select(Agreement.id).where(Agreement.partner_id == partner.id,
-                                      Agreement.version == version)
+        db.select(Agreement.id).where(
+            Agreement.partner_id == partner.id, Agreement.version == version
+        )
     )
     return f"/partners/{partner.id}/agreements/{agreement_id}"
 

@@ -53,8 +53,9 @@ def _watch(page):
 
 
 def _open_payload_article(page, live_server, world):
-    article = make_article(world.user("vendor_engineer"), title="XSS corpus",
-                           body=ARTICLE_BODY, visibility="public")
+    article = make_article(
+        world.user("vendor_engineer"), title="XSS corpus", body=ARTICLE_BODY, visibility="public"
+    )
     dialogs, console = _watch(page)
     response = page.goto(f"{live_server}/kb/articles/{article.slug}")
     assert response.status == 200

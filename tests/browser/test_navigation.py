@@ -13,8 +13,14 @@ EXPECTED_NAV = {
     "vendor_admin": ["Partners", "Products", "Users", "Knowledge base", "Audit log"],
     "support_manager": ["Partners", "Knowledge base"],
     "vendor_engineer": ["Partners", "Knowledge base"],
-    "acme_admin": ["My partner", "Technicians", "Customers", "Agreement", "Knowledge base",
-                   "Audit log"],
+    "acme_admin": [
+        "My partner",
+        "Technicians",
+        "Customers",
+        "Agreement",
+        "Knowledge base",
+        "Audit log",
+    ],
     "acme_tech": ["My partner", "Knowledge base"],
 }
 

@@ -15,11 +15,21 @@ def articles(world):
     author = world.user("vendor_engineer")
     release = world.product.releases[0]
     return {
-        "public": make_article(author, title="Proxy configuration",
-                               body="Set the **proxy** host and port.", product=world.product,
-                               releases=[release], tags=["network"]),
-        "partners": make_article(author, title="Proxy with NTLM", body="NTLM proxy setup.",
-                                 visibility="partners", kind="known_issue"),
+        "public": make_article(
+            author,
+            title="Proxy configuration",
+            body="Set the **proxy** host and port.",
+            product=world.product,
+            releases=[release],
+            tags=["network"],
+        ),
+        "partners": make_article(
+            author,
+            title="Proxy with NTLM",
+            body="NTLM proxy setup.",
+            visibility="partners",
+            kind="known_issue",
+        ),
     }
 
 
@@ -35,8 +45,7 @@ def test_anonymous_search_returns_ranked_public_results(client, articles):
 
 
 def test_a_token_widens_results_to_what_its_user_may_read(client, world, articles):
-    body = client.get("/api/v1/kb/articles?q=proxy",
-                      headers=bearer(world.user("globex_tech"))).json
+    body = client.get("/api/v1/kb/articles?q=proxy", headers=bearer(world.user("globex_tech"))).json
     assert body["total"] == 2
     assert {i["slug"] for i in body["items"]} == {a.slug for a in articles.values()}
 
@@ -72,8 +81,7 @@ def test_filters_and_paging(client, world, articles):
     assert (paged["total"], len(paged["items"]), paged["page"]) == (2, 1, 2)
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=201", "per_page=0",
-                                   "kind=poem"])
+@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=201", "per_page=0", "kind=poem"])
 def test_malformed_parameters_are_a_400_with_a_code(client, articles, query):
     response = client.get(f"/api/v1/kb/articles?{query}")
     assert response.status_code == 400

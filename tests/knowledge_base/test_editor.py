@@ -11,14 +11,23 @@ from tests.knowledge_base.factories import make_article
 
 
 def _counts() -> tuple[int, int, int, int]:
-    return tuple(db.session.scalar(select(func.count()).select_from(model))
-                 for model in (Article, Revision, ArticleTag, AuditEntry))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Article, Revision, ArticleTag, AuditEntry)
+    )
 
 
 def _form(**changes) -> dict:
-    data = {"title": "Rotate the signing key", "kind": "how_to", "visibility": "partners",
-            "product_id": "None", "tags": "security, keys", "note": "",
-            "body": "## Steps\n\n1. Generate a key.\n2. Upload it.", "save": "Save draft"}
+    data = {
+        "title": "Rotate the signing key",
+        "kind": "how_to",
+        "visibility": "partners",
+        "product_id": "None",
+        "tags": "security, keys",
+        "note": "",
+        "body": "## Steps\n\n1. Generate a key.\n2. Upload it.",
+        "save": "Save draft",
+    }
     data.update(changes)
     return data
 
@@ -34,7 +43,10 @@ def test_an_editor_creates_a_draft(editor, world):
     article = db.session.scalar(select(Article))
     assert response.headers["Location"].endswith(f"/kb/articles/{article.slug}")
     assert (article.slug, article.status, article.visibility) == (
-        "rotate-the-signing-key", "draft", "partners")
+        "rotate-the-signing-key",
+        "draft",
+        "partners",
+    )
     assert article.tags == ["keys", "security"]
     assert article.author_id == world.user("vendor_engineer").id
     assert article.revision_number == 1
@@ -43,9 +55,16 @@ def test_an_editor_creates_a_draft(editor, world):
 def test_save_and_publish_publishes(editor, world):
     product = world.product
     release = product.releases[0]
-    editor.post("/kb/new", data=_form(publish="Save and publish", save="",
-                                      product_id=str(product.id),
-                                      release_ids=[str(release.id)]), form_page="/kb/new")
+    editor.post(
+        "/kb/new",
+        data=_form(
+            publish="Save and publish",
+            save="",
+            product_id=str(product.id),
+            release_ids=[str(release.id)],
+        ),
+        form_page="/kb/new",
+    )
     article = db.session.scalar(select(Article))
     assert article.status == "published" and article.published_at is not None
     assert [r.id for r in article.releases] == [release.id]
@@ -53,9 +72,11 @@ def test_save_and_publish_publishes(editor, world):
 
 def test_preview_renders_without_saving(editor):
     before = _counts()
-    response = editor.post("/kb/new", data=_form(preview="Preview", save="",
-                                                 body="# Heading\n\n<script>x</script>"),
-                           form_page="/kb/new")
+    response = editor.post(
+        "/kb/new",
+        data=_form(preview="Preview", save="", body="# Heading\n\n<script>x</script>"),
+        form_page="/kb/new",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-testid="kb-preview"' in page and "<h1>Heading</h1>" in page
@@ -63,22 +84,24 @@ def test_preview_renders_without_saving(editor):
     assert _counts() == before
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"title": ""}, "This field is required."),
-    ({"title": "ab"}, "Field must be between 3 and 200 characters long."),
-    ({"title": "x" * 201}, "Field must be between 3 and 200 characters long."),
-    ({"body": "   "}, "This field is required."),
-    ({"body": "x" * 100_001}, "Field cannot be longer than 100000 characters."),
-    ({"kind": "poem"}, "Not a valid choice."),
-    ({"visibility": "everyone"}, "Not a valid choice."),
-    ({"product_id": "99999"}, "Not a valid choice."),
-    ({"tags": "ok, <b>bad</b>"}, "Tags are words"),
-    ({"tags": ", ".join(f"t{n}" for n in range(13))}, "At most 12 tags."),
-    ({"note": "n" * 201}, "Field cannot be longer than 200 characters."),
-    ({"release_ids": ["1"]}, "Choose the product before its releases."),
-])
-def test_bad_input_gives_a_clear_message_and_changes_nothing(editor, world, changes,
-                                                             message):
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": ""}, "This field is required."),
+        ({"title": "ab"}, "Field must be between 3 and 200 characters long."),
+        ({"title": "x" * 201}, "Field must be between 3 and 200 characters long."),
+        ({"body": "   "}, "This field is required."),
+        ({"body": "x" * 100_001}, "Field cannot be longer than 100000 characters."),
+        ({"kind": "poem"}, "Not a valid choice."),
+        ({"visibility": "everyone"}, "Not a valid choice."),
+        ({"product_id": "99999"}, "Not a valid choice."),
+        ({"tags": "ok, <b>bad</b>"}, "Tags are words"),
+        ({"tags": ", ".join(f"t{n}" for n in range(13))}, "At most 12 tags."),
+        ({"note": "n" * 201}, "Field cannot be longer than 200 characters."),
+        ({"release_ids": ["1"]}, "Choose the product before its releases."),
+    ],
+)
+def test_bad_input_gives_a_clear_message_and_changes_nothing(editor, world, changes, message):
     make_article(world.user("vendor_admin"), title="Existing one")
     before = _counts()
     response = editor.post("/kb/new", data=_form(**changes), form_page="/kb/new")
@@ -91,9 +114,11 @@ def test_releases_of_another_product_are_refused(editor, world):
     other = make_product("other", releases=("9.0.0",))
     db.session.commit()
     before = _counts()
-    response = editor.post("/kb/new", data=_form(product_id=str(world.product.id),
-                                                 release_ids=[str(other.releases[0].id)]),
-                           form_page="/kb/new")
+    response = editor.post(
+        "/kb/new",
+        data=_form(product_id=str(world.product.id), release_ids=[str(other.releases[0].id)]),
+        form_page="/kb/new",
+    )
     assert response.status_code == 400
     assert "Choose releases of Orbit only." in response.get_data(as_text=True)
     assert _counts() == before
@@ -102,9 +127,11 @@ def test_releases_of_another_product_are_refused(editor, world):
 def test_bad_edit_changes_nothing(editor, world):
     article = make_article(world.user("vendor_admin"), title="Keep me", body="Original.")
     before = _counts()
-    response = editor.post(f"/kb/articles/{article.slug}/edit",
-                           data=_form(title="", body="Changed.", revision="1", save="Save"),
-                           form_page=f"/kb/articles/{article.slug}/edit")
+    response = editor.post(
+        f"/kb/articles/{article.slug}/edit",
+        data=_form(title="", body="Changed.", revision="1", save="Save"),
+        form_page=f"/kb/articles/{article.slug}/edit",
+    )
     assert response.status_code == 400
     db.session.expire_all()
     assert (db.session.get(Article, article.id).body, _counts()) == ("Original.", before)
@@ -113,10 +140,17 @@ def test_bad_edit_changes_nothing(editor, world):
 def test_an_edit_from_a_stale_form_is_a_conflict(editor, world):
     article = make_article(world.user("vendor_admin"), title="Shared page", body="v1")
     edit = f"/kb/articles/{article.slug}/edit"
-    assert editor.post(edit, data=_form(title="Shared page", body="v2", revision="1",
-                                        save="Save"), form_page=edit).status_code == 302
-    response = editor.post(edit, data=_form(title="Shared page", body="v3", revision="1",
-                                            save="Save"), form_page=edit)
+    assert (
+        editor.post(
+            edit,
+            data=_form(title="Shared page", body="v2", revision="1", save="Save"),
+            form_page=edit,
+        ).status_code
+        == 302
+    )
+    response = editor.post(
+        edit, data=_form(title="Shared page", body="v3", revision="1", save="Save"), form_page=edit
+    )
     assert response.status_code == 409
     assert "Someone else saved this article" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -124,16 +158,26 @@ def test_an_edit_from_a_stale_form_is_a_conflict(editor, world):
 
 
 def test_the_edit_form_is_filled_in_and_saves_a_revision(editor, world):
-    article = make_article(world.user("vendor_admin"), title="Firewall ports",
-                           body="Open 443.", tags=["network"])
+    article = make_article(
+        world.user("vendor_admin"), title="Firewall ports", body="Open 443.", tags=["network"]
+    )
     edit = f"/kb/articles/{article.slug}/edit"
     page = editor.client.get(edit).get_data(as_text=True)
     assert 'value="Firewall ports"' in page and "Open 443." in page
     assert 'name="revision" type="hidden" value="1"' in page
-    response = editor.post(edit, data=_form(title="Firewall ports", body="Open 443 and 8443.",
-                                            tags="network", visibility="public",
-                                            revision="1", save="Save", note="8443 too"),
-                           form_page=edit)
+    response = editor.post(
+        edit,
+        data=_form(
+            title="Firewall ports",
+            body="Open 443 and 8443.",
+            tags="network",
+            visibility="public",
+            revision="1",
+            save="Save",
+            note="8443 too",
+        ),
+        form_page=edit,
+    )
     assert response.status_code == 302
     db.session.expire_all()
     article = db.session.get(Article, article.id)
@@ -176,6 +220,14 @@ def test_anonymous_editor_visit_goes_to_sign_in(client):
 
 def test_editor_pages_look_complete(editor, world):
     page = editor.client.get("/kb/new").get_data(as_text=True)
-    for text in ("New article", "Preview", "Save draft", "Save and publish", "Affected releases",
-                 "Who may read it", "Markdown quick reference", 'type="checkbox"'):
+    for text in (
+        "New article",
+        "Preview",
+        "Save draft",
+        "Save and publish",
+        "Affected releases",
+        "Who may read it",
+        "Markdown quick reference",
+        'type="checkbox"',
+    ):
         assert text in page, text

@@ -10,8 +10,9 @@ from tests.knowledge_base.factories import make_article
 
 
 def _release(product, version, day, major):
-    release = Release(product=product, version=version, released_on=day, major=major,
-                      supported=True)
+    release = Release(
+        product=product, version=version, released_on=day, major=major, supported=True
+    )
     db.session.add(release)
     db.session.flush()
     return release
@@ -28,10 +29,12 @@ def test_articles_listing_only_older_releases_are_flagged(world):
     old_and_new = make_article(author, title="Old and new", product=product, releases=[v31, v4])
     every_release = make_article(author, title="Every release", product=product)
     new_only = make_article(author, title="New only", product=product, releases=[v4])
-    draft_old = make_article(author, title="Draft old", product=product, releases=[v3],
-                             publish=False)
-    elsewhere = make_article(author, title="Elsewhere", product=other_product,
-                             releases=other_product.releases)
+    draft_old = make_article(
+        author, title="Draft old", product=product, releases=[v3], publish=False
+    )
+    elsewhere = make_article(
+        author, title="Elsewhere", product=other_product, releases=other_product.releases
+    )
 
     flagged = flag_articles_for_major_release(v4, actor=world.user("vendor_admin"))
     db.session.commit()
@@ -40,8 +43,9 @@ def test_articles_listing_only_older_releases_are_flagged(world):
     assert only_old.needs_review and draft_old.needs_review
     for article in (old_and_new, every_release, new_only, elsewhere):
         assert not article.needs_review
-    entries = db.session.scalars(db.select(AuditEntry).where(
-        AuditEntry.action == "kb_article.flagged_for_review")).all()
+    entries = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "kb_article.flagged_for_review")
+    ).all()
     assert {e.object_id for e in entries} == {only_old.id, draft_old.id}
     # Running it again flags nothing new.
     assert flag_articles_for_major_release(v4) == []
@@ -62,13 +66,17 @@ def test_editors_see_the_flag_and_mark_the_article_reviewed(app, world):
     product = make_product("server", releases=())
     v3 = _release(product, "3.0.0", date(2024, 1, 1), True)
     v4 = _release(product, "4.0.0", date(2025, 3, 1), True)
-    article = make_article(author, title="Legacy setup", product=product, releases=[v3],
-                           visibility="partners")
+    article = make_article(
+        author, title="Legacy setup", product=product, releases=[v3], visibility="partners"
+    )
     flag_articles_for_major_release(v4)
     db.session.commit()
 
-    technician_page = signed_in(app, world.user("acme_tech")).get(
-        f"/kb/articles/{article.slug}").get_data(as_text=True)
+    technician_page = (
+        signed_in(app, world.user("acme_tech"))
+        .get(f"/kb/articles/{article.slug}")
+        .get_data(as_text=True)
+    )
     assert "Mark reviewed" not in technician_page
 
     editor = Browser(signed_in(app, author))
@@ -92,8 +100,9 @@ def test_mark_reviewed_is_audited(world):
     flag_articles_for_major_release(v4)
     mark_reviewed(article, actor=author)
     db.session.commit()
-    entry = db.session.scalars(db.select(AuditEntry).where(
-        AuditEntry.action == "kb_article.reviewed")).one()
+    entry = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "kb_article.reviewed")
+    ).one()
     assert entry.before["needs_review"] is True and entry.after["needs_review"] is False
 
 
@@ -101,14 +110,21 @@ def test_publishing_a_major_release_from_the_products_page_flags_old_articles(ap
     """The product admin page (portal) reaches the KB through the release signal."""
     author = world.user("vendor_engineer")
     old = world.product.releases[-1]
-    article = make_article(author, title="Applies to the first release", product=world.product,
-                           releases=[old])
+    article = make_article(
+        author, title="Applies to the first release", product=world.product, releases=[old]
+    )
     client = signed_in(app, world.user("vendor_admin"))
     path = f"/admin/products/{world.product.id}/releases/new"
-    response = client.post(path, data={
-        "csrf_token": Browser(client).csrf_token(path), "version": "9.0.0",
-        "released_on": "2026-11-01", "major": "y", "supported": "y",
-    })
+    response = client.post(
+        path,
+        data={
+            "csrf_token": Browser(client).csrf_token(path),
+            "version": "9.0.0",
+            "released_on": "2026-11-01",
+            "major": "y",
+            "supported": "y",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     db.session.expire_all()
     assert db.session.get(type(article), article.id).needs_review

@@ -15,9 +15,15 @@ from tests.knowledge_base.factories import make_article
 
 
 def _input(article, **changes) -> ArticleInput:
-    values = dict(title=article.title, body=article.body, kind=article.kind,
-                  visibility=article.visibility, product_id=article.product_id,
-                  release_ids=[r.id for r in article.releases], tags=article.tags)
+    values = dict(
+        title=article.title,
+        body=article.body,
+        kind=article.kind,
+        visibility=article.visibility,
+        product_id=article.product_id,
+        release_ids=[r.id for r in article.releases],
+        tags=article.tags,
+    )
     values.update(changes)
     return ArticleInput(**values)
 
@@ -28,11 +34,15 @@ def _audit(action):
 
 def test_creating_an_article_keeps_revision_one_with_author_and_time(world):
     author = world.user("vendor_engineer")
-    article = make_article(author, title="Install the agent", body="Run the installer.",
-                           tags=["Agent", "install"])
+    article = make_article(
+        author, title="Install the agent", body="Run the installer.", tags=["Agent", "install"]
+    )
     (revision,) = services.revisions_of(article)
-    assert (revision.number, revision.title, revision.body) == (1, "Install the agent",
-                                                                 "Run the installer.")
+    assert (revision.number, revision.title, revision.body) == (
+        1,
+        "Install the agent",
+        "Run the installer.",
+    )
     assert revision.author_id == author.id and revision.created_at is not None
     assert revision.tags == ["agent", "install"]
     assert article.revision_number == 1
@@ -43,8 +53,9 @@ def test_creating_an_article_keeps_revision_one_with_author_and_time(world):
 def test_every_save_adds_a_revision_and_an_audit_entry(world):
     engineer, admin = world.user("vendor_engineer"), world.user("vendor_admin")
     article = make_article(engineer, body="Version one.")
-    assert update_article(article, _input(article, body="Version two.", note="clarify"),
-                          actor=admin)
+    assert update_article(
+        article, _input(article, body="Version two.", note="clarify"), actor=admin
+    )
     assert update_article(article, _input(article, title="A better title"), actor=engineer)
     db.session.commit()
     revisions = services.revisions_of(article)
@@ -84,18 +95,22 @@ def test_same_titles_get_distinct_slugs(world):
 
 def test_restore_brings_back_old_content_as_a_new_revision(world):
     author = world.user("vendor_engineer")
-    article = make_article(author, title="First title", body="Original text.", tags=["a"],
-                           visibility="partners")
-    update_article(article, _input(article, title="Second title", body="Rewritten.",
-                                   tags=["b"], visibility="public"), actor=author)
+    article = make_article(
+        author, title="First title", body="Original text.", tags=["a"], visibility="partners"
+    )
+    update_article(
+        article,
+        _input(article, title="Second title", body="Rewritten.", tags=["b"], visibility="public"),
+        actor=author,
+    )
     db.session.commit()
     first = services.get_revision_or_404(article, 1)
-    restored = restore_revision(article, first, actor=world.user("vendor_admin"),
-                                expected_revision=2)
+    restored = restore_revision(
+        article, first, actor=world.user("vendor_admin"), expected_revision=2
+    )
     db.session.commit()
     assert restored.number == 3 and restored.note == "Restored revision 1"
-    assert (article.title, article.body, article.tags) == ("First title", "Original text.",
-                                                           ["a"])
+    assert (article.title, article.body, article.tags) == ("First title", "Original text.", ["a"])
     # Who may read it stays as it is now: a restore never exposes or hides by surprise.
     assert article.visibility == "public"
     assert [r.number for r in services.revisions_of(article)] == [3, 2, 1]
@@ -115,8 +130,7 @@ def test_a_stale_save_is_a_conflict_and_changes_nothing(world):
     update_article(article, _input(article, body="Someone else's edit."), actor=author)
     db.session.commit()
     with pytest.raises(DomainError) as exc:
-        update_article(article, _input(article, body="My edit."), actor=author,
-                       expected_revision=1)
+        update_article(article, _input(article, body="My edit."), actor=author, expected_revision=1)
     assert exc.value.code == "edit_conflict" and exc.value.status == 409
     db.session.rollback()
     assert db.session.get(Article, article.id).body == "Someone else's edit."
@@ -138,10 +152,15 @@ def test_revision_diff_lists_field_changes(world):
     author = world.user("vendor_engineer")
     release = world.product.releases[0]
     article = make_article(author, body="one\ntwo", product=world.product)
-    update_article(article, _input(article, body="one\n2", kind="known_issue",
-                                   release_ids=[release.id], tags=["x"]), actor=author)
-    first, second = services.get_revision_or_404(article, 1), services.get_revision_or_404(
-        article, 2)
+    update_article(
+        article,
+        _input(article, body="one\n2", kind="known_issue", release_ids=[release.id], tags=["x"]),
+        actor=author,
+    )
+    first, second = (
+        services.get_revision_or_404(article, 1),
+        services.get_revision_or_404(article, 2),
+    )
     diff = revision_diff(first, second)
     fields = {label: (before, after) for label, before, after in diff.fields}
     assert fields["Kind"] == ("How-to", "Known issue")
@@ -154,25 +173,26 @@ def test_revision_diff_lists_field_changes(world):
 def test_history_diff_and_restore_pages(app, world):
     author = world.user("vendor_engineer")
     article = make_article(author, title="Proxy settings", body="Set HTTP_PROXY.")
-    update_article(article, _input(article, body="Set HTTPS_PROXY.", note="https"),
-                   actor=author)
+    update_article(article, _input(article, body="Set HTTPS_PROXY.", note="https"), actor=author)
     db.session.commit()
     client = signed_in(app, author)
     history = client.get(f"/kb/articles/{article.slug}/history").get_data(as_text=True)
     assert "#2" in history and "https" in history and "Restore" in history
     page = client.get(f"/kb/articles/{article.slug}/revisions/2").get_data(as_text=True)
     assert "Changes from revision 1 to 2" in page
-    assert 'kb-diff-removed' in page and "Set HTTP_PROXY." in page
-    assert 'kb-diff-added' in page and "Set HTTPS_PROXY." in page
+    assert "kb-diff-removed" in page and "Set HTTP_PROXY." in page
+    assert "kb-diff-added" in page and "Set HTTPS_PROXY." in page
     whole = client.get(f"/kb/articles/{article.slug}/revisions/1?compare=0")
     assert "Content of revision 1" in whole.get_data(as_text=True)
     assert client.get(f"/kb/articles/{article.slug}/revisions/9").status_code == 404
 
     from tests.factories import Browser
 
-    response = Browser(client).post(f"/kb/articles/{article.slug}/revisions/1/restore",
-                                    data={"revision": "2", "confirmed": "yes"},
-                                    form_page="/kb/new")
+    response = Browser(client).post(
+        f"/kb/articles/{article.slug}/revisions/1/restore",
+        data={"revision": "2", "confirmed": "yes"},
+        form_page="/kb/new",
+    )
     assert response.status_code == 302
     db.session.expire_all()
     restored = db.session.get(Article, article.id)

@@ -12,8 +12,10 @@ from portal.errors import DomainError
 from portal.extensions import db
 from tests.knowledge_base.factories import make_article
 
-FILLER = ("Check the service status page, the disk usage and the network link first. "
-          "Then collect the logs from every node and compare the timestamps. ")
+FILLER = (
+    "Check the service status page, the disk usage and the network link first. "
+    "Then collect the logs from every node and compare the timestamps. "
+)
 
 
 @pytest.fixture
@@ -22,25 +24,50 @@ def corpus(world):
     author = world.user("vendor_engineer")
 
     def article(key, title, body, tags=(), **kwargs):
-        return key, make_article(author, title=title, body=body, tags=tags,
-                                 product=world.product, **kwargs)
+        return key, make_article(
+            author, title=title, body=body, tags=tags, product=world.product, **kwargs
+        )
 
-    return dict([
-        article("title", "Replication lag on the standby server",
-                "The standby falls behind the primary during large imports."),
-        article("tags", "Standby server falls behind at night",
-                "Nightly jobs delay the standby.", tags=["replication"]),
-        article("body_thrice", "Slow database after failover",
-                "Replication stops. Restart replication, then verify replication health."),
-        article("body_once", "Nightly maintenance checklist",
-                FILLER * 3 + "Finally look at replication. " + FILLER * 3),
-        article("unrelated", "Configure single sign-on",
-                "Use SAML or OpenID Connect to sign users in."),
-        article("phrase", "Pool exhaustion under load",
-                "When the connection pool is exhausted, requests fail after 30 seconds."),
-        article("scattered", "Tuning the pool",
-                "Pool sizes: every connection to the database comes from one shared pool."),
-    ])
+    return dict(
+        [
+            article(
+                "title",
+                "Replication lag on the standby server",
+                "The standby falls behind the primary during large imports.",
+            ),
+            article(
+                "tags",
+                "Standby server falls behind at night",
+                "Nightly jobs delay the standby.",
+                tags=["replication"],
+            ),
+            article(
+                "body_thrice",
+                "Slow database after failover",
+                "Replication stops. Restart replication, then verify replication health.",
+            ),
+            article(
+                "body_once",
+                "Nightly maintenance checklist",
+                FILLER * 3 + "Finally look at replication. " + FILLER * 3,
+            ),
+            article(
+                "unrelated",
+                "Configure single sign-on",
+                "Use SAML or OpenID Connect to sign users in.",
+            ),
+            article(
+                "phrase",
+                "Pool exhaustion under load",
+                "When the connection pool is exhausted, requests fail after 30 seconds.",
+            ),
+            article(
+                "scattered",
+                "Tuning the pool",
+                "Pool sizes: every connection to the database comes from one shared pool.",
+            ),
+        ]
+    )
 
 
 def _slugs(results):
@@ -59,10 +86,14 @@ def test_title_match_beats_tags_beats_body_and_more_mentions_beat_one(world, cor
 
 def test_a_title_match_outranks_a_body_only_match_with_many_mentions(world):
     author = world.user("vendor_admin")
-    body_only = make_article(author, title="Daily operations",
-                             body="Quota warnings. " + "The quota is reached. " * 20)
-    titled = make_article(author, title="Quota exceeded for a project",
-                          body="Raise the limit in the project settings.")
+    body_only = make_article(
+        author, title="Daily operations", body="Quota warnings. " + "The quota is reached. " * 20
+    )
+    titled = make_article(
+        author,
+        title="Quota exceeded for a project",
+        body="Raise the limit in the project settings.",
+    )
     assert _slugs(search_articles("quota", author)) == [titled.slug, body_only.slug]
 
 
@@ -95,11 +126,31 @@ def test_stop_words_are_ignored_alike_on_both_databases(world, corpus):
     assert search_articles("the and of", reader).total == 0
 
 
-@pytest.mark.parametrize("query", [
-    '"', '""', "(", ")", "*", "-", "NEAR(", 'pool"', "a:b", "title:pool", "^pool", "pool*",
-    "'; DROP TABLE kb_articles; --", "AND OR NOT", "\\", "%", "_", "pool & | ! <->", "€ ü 漢字",
-    "x" * 500,
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        "(",
+        ")",
+        "*",
+        "-",
+        "NEAR(",
+        'pool"',
+        "a:b",
+        "title:pool",
+        "^pool",
+        "pool*",
+        "'; DROP TABLE kb_articles; --",
+        "AND OR NOT",
+        "\\",
+        "%",
+        "_",
+        "pool & | ! <->",
+        "€ ü 漢字",
+        "x" * 500,
+    ],
+)
 def test_no_input_is_a_syntax_error(world, corpus, query):
     results = search_articles(query, world.user("vendor_admin"))
     assert results.total == len(results.hits)
@@ -108,8 +159,11 @@ def test_no_input_is_a_syntax_error(world, corpus, query):
 
 def test_snippets_highlight_matches_and_escape_the_text(world):
     author = world.user("vendor_admin")
-    make_article(author, title="Escaping in snippets",
-                 body="Never paste <script>alert(1)</script> into the firewall rule field.")
+    make_article(
+        author,
+        title="Escaping in snippets",
+        body="Never paste <script>alert(1)</script> into the firewall rule field.",
+    )
     hit = search_articles("firewall", author).hits[0]
     snippet = str(hit.snippet)
     assert "<mark>firewall</mark>" in snippet
@@ -132,12 +186,30 @@ def test_filters_by_product_kind_and_tag(world):
 
     author = world.user("vendor_admin")
     other = make_product("other-product")
-    a = make_article(author, title="Backup guide", body="backup steps", product=world.product,
-                     kind="how_to", tags=["backup"])
-    b = make_article(author, title="Backup fails", body="backup error", product=world.product,
-                     kind="known_issue", tags=["backup", "errors"])
-    c = make_article(author, title="Backup on other", body="backup", product=other,
-                     kind="how_to", tags=["backup"])
+    a = make_article(
+        author,
+        title="Backup guide",
+        body="backup steps",
+        product=world.product,
+        kind="how_to",
+        tags=["backup"],
+    )
+    b = make_article(
+        author,
+        title="Backup fails",
+        body="backup error",
+        product=world.product,
+        kind="known_issue",
+        tags=["backup", "errors"],
+    )
+    c = make_article(
+        author,
+        title="Backup on other",
+        body="backup",
+        product=other,
+        kind="how_to",
+        tags=["backup"],
+    )
 
     def run(**kw):
         return set(_slugs(search_articles("backup", author, filters=SearchFilters(**kw))))
@@ -162,8 +234,7 @@ def test_an_unknown_kind_is_a_clear_error(world):
 def test_results_are_paged_with_the_total_of_all_pages(world):
     author = world.user("vendor_admin")
     for n in range(7):
-        make_article(author, title=f"Paging article {n}", body="pagination keyword",
-                     commit=False)
+        make_article(author, title=f"Paging article {n}", body="pagination keyword", commit=False)
     db.session.commit()
     first = search_articles("pagination", author, page=1, per_page=3)
     third = search_articles("pagination", author, page=3, per_page=3)
@@ -184,10 +255,16 @@ def test_editing_an_article_updates_the_index(world):
     author = world.user("vendor_admin")
     article = make_article(author, title="Printer setup", body="Install the driver.")
     assert search_articles("spooler", author).total == 0
-    update_article(article, ArticleInput(title="Printer setup", kind="how_to",
-                                         visibility="public",
-                                         body="Install the driver, then restart the spooler."),
-                   actor=author)
+    update_article(
+        article,
+        ArticleInput(
+            title="Printer setup",
+            kind="how_to",
+            visibility="public",
+            body="Install the driver, then restart the spooler.",
+        ),
+        actor=author,
+    )
     db.session.commit()
     assert _slugs(search_articles("spooler", author)) == [article.slug]
     assert search_articles("printer", author).total == 1
@@ -217,7 +294,8 @@ def test_suggestions_carry_what_the_escalation_form_needs(world, corpus):
 def test_the_query_reader_follows_websearch_syntax():
     assert parse_query("export hangs").fts5() == '("export" AND "hangs")'
     assert parse_query('"reset the password" or ldap -saml').fts5() == (
-        '("reset the password") OR (("ldap") NOT "saml")')
+        '("reset the password") OR (("ldap") NOT "saml")'
+    )
     assert parse_query("e-mail").fts5() == '("e mail")'
     assert parse_query("the").is_empty and parse_query("-only").is_empty
 
@@ -227,8 +305,9 @@ def test_reindex_rebuilds_the_index_from_the_articles(app, world, corpus):
 
     reader = world.user("vendor_admin")
     # Simulate an index out of step: text changed behind the application's back.
-    db.session.execute(text("UPDATE kb_articles SET body_text = '' WHERE id = :id"),
-                       {"id": corpus["phrase"].id})
+    db.session.execute(
+        text("UPDATE kb_articles SET body_text = '' WHERE id = :id"), {"id": corpus["phrase"].id}
+    )
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("DELETE FROM kb_articles_fts"))
     db.session.commit()
@@ -254,8 +333,15 @@ def test_the_number_of_queries_does_not_grow_with_the_results(app, world, count_
 
     def queries_with(n: int) -> int:
         for i in range(n):
-            make_article(author, title=f"Guide {i}", body="A guide.", product=world.product,
-                         releases=world.product.releases, tags=[f"t{i}", "guide"], commit=False)
+            make_article(
+                author,
+                title=f"Guide {i}",
+                body="A guide.",
+                product=world.product,
+                releases=world.product.releases,
+                tags=[f"t{i}", "guide"],
+                commit=False,
+            )
         db.session.commit()
         with count_queries() as counter:
             assert client.get(url).status_code == 200

@@ -1,4 +1,4 @@
-""""Was this helpful": one vote per signed-in reader; counts for vendor roles only."""
+""" "Was this helpful": one vote per signed-in reader; counts for vendor roles only."""
 
 import pytest
 from sqlalchemy import func, select
@@ -38,8 +38,12 @@ def test_a_second_vote_replaces_the_first(world):
 
 def test_votes_of_different_readers_add_up(world):
     article = make_article(world.user("vendor_engineer"))
-    for name, helpful in (("acme_tech", True), ("globex_tech", True), ("acme_admin", False),
-                          ("support_manager", True)):
+    for name, helpful in (
+        ("acme_tech", True),
+        ("globex_tech", True),
+        ("acme_admin", False),
+        ("support_manager", True),
+    ):
         votes.vote(article, world.user(name), helpful)
     db.session.commit()
     counts = votes.vote_counts(article)
@@ -69,15 +73,15 @@ def test_a_vote_without_an_answer_changes_nothing(app, world):
     article = make_article(world.user("vendor_engineer"))
     browser = Browser(signed_in(app, world.user("acme_tech")))
     path = f"/kb/articles/{article.slug}"
-    assert browser.post(path + "/vote", data={"helpful": "maybe"}, form_page=path
-                        ).status_code == 302
+    assert (
+        browser.post(path + "/vote", data={"helpful": "maybe"}, form_page=path).status_code == 302
+    )
     assert _vote_rows() == 0
 
 
 def test_anonymous_vote_goes_to_sign_in(app, world):
     article = make_article(world.user("vendor_engineer"))
-    response = app.test_client().post(f"/kb/articles/{article.slug}/vote",
-                                      data={"helpful": "yes"})
+    response = app.test_client().post(f"/kb/articles/{article.slug}/vote", data={"helpful": "yes"})
     assert response.status_code in (302, 400)
     assert _vote_rows() == 0
 
@@ -85,16 +89,24 @@ def test_anonymous_vote_goes_to_sign_in(app, world):
 def test_no_vote_on_an_article_the_reader_may_not_see(app, world):
     article = make_article(world.user("vendor_engineer"), visibility="internal")
     browser = Browser(signed_in(app, world.user("acme_tech")))
-    response = browser.post(f"/kb/articles/{article.slug}/vote", data={"helpful": "yes"},
-                            form_page="/kb/")
+    response = browser.post(
+        f"/kb/articles/{article.slug}/vote", data={"helpful": "yes"}, form_page="/kb/"
+    )
     assert response.status_code == 404
     assert _vote_rows() == 0
 
 
-@pytest.mark.parametrize(("name", "sees_counts"), [
-    ("vendor_admin", True), ("support_manager", True), ("vendor_engineer", True),
-    ("acme_admin", False), ("acme_tech", False), ("anonymous", False),
-])
+@pytest.mark.parametrize(
+    ("name", "sees_counts"),
+    [
+        ("vendor_admin", True),
+        ("support_manager", True),
+        ("vendor_engineer", True),
+        ("acme_admin", False),
+        ("acme_tech", False),
+        ("anonymous", False),
+    ],
+)
 def test_counts_are_shown_to_vendor_roles_only(app, world, name, sees_counts):
     article = make_article(world.user("vendor_engineer"))
     votes.vote(article, world.user("globex_tech"), True)

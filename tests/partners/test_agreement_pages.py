@@ -286,8 +286,9 @@ def test_propose_form_is_prefilled_from_the_version_in_force(vendor, world):
     assert 'value="20.00"' in html  # the factory's fee percentage
     # SLA targets read in the largest exact unit: 60 minutes as 1 hour, 30 days as 30 days.
     assert re.search(r'id="sla-S1-first_response"[^>]*value="1"', html)
-    assert re.search(r'id="sla-S1-first_response_unit".*?<option selected value="hours">', html,
-                     re.S)
+    assert re.search(
+        r'id="sla-S1-first_response_unit".*?<option selected value="hours">', html, re.S
+    )
     assert re.search(r'id="sla-S4-resolution"[^>]*value="30"', html)
     assert re.search(rf'id="minimums-product_{world.product.id}"[^>]*value="1"', html)
 

@@ -148,12 +148,20 @@ def test_the_partners_decision_is_mailed_to_the_proposer_and_the_support_manager
     from tests.factories import make_user
 
     manager = make_user("support_manager", email="sm@vendor.example")
-    save_partner(PartnerInput(name=world.acme.name, slug="acme", region="EMEA",
-                              support_manager_id=manager.id), world.acme)
+    save_partner(
+        PartnerInput(
+            name=world.acme.name, slug="acme", region="EMEA", support_manager_id=manager.id
+        ),
+        world.acme,
+    )
     acme_admin = world.user("acme_admin")
-    for decide, outcome in ((lambda p: return_agreement(p, "Too expensive", actor=acme_admin),
-                             "returned with comments"),
-                            (lambda p: accept_agreement(p, actor=acme_admin), "accepted")):
+    for decide, outcome in (
+        (
+            lambda p: return_agreement(p, "Too expensive", actor=acme_admin),
+            "returned with comments",
+        ),
+        (lambda p: accept_agreement(p, actor=acme_admin), "accepted"),
+    ):
         proposal = propose_agreement(world.acme, AgreementTerms(), actor=admins[0])
         first_new = db.session.scalar(select(db.func.max(OutboxMessage.id)))
         decide(proposal)
