@@ -52,6 +52,7 @@ UNMANAGED_SEARCH_OBJECTS = (
     "kb_articles_words",
     "kb_articles_words_*",
     "kb_articles.search_vector",
+    "kb_articles.title_vector",
     "ix_kb_articles_search_vector",
     "kb_search_words",
 )

@@ -6,7 +6,8 @@
   snippets by `snippet()`.
 - PostgreSQL: a stored generated `tsvector` column `kb_articles.search_vector` (title
   weight A, tags B, body C, punctuation read as spaces like SQLite does) with a GIN
-  index; ranked by `ts_rank`, snippets by `ts_headline`.
+  index, and a small stored `title_vector` to put title matches first; ranked by
+  `ts_rank`, snippets by `ts_headline`.
 
 The reader's words are read by `knowledge_base.query` (web-search syntax) and written out
 for each database, so the same data gives the same results on both. A search forgives:

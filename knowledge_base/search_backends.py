@@ -109,16 +109,15 @@ def _listed_article():
 
 class _PostgresBackend(SearchBackend):
     vector = literal_column("kb_articles.search_vector")
+    title_vector = literal_column("kb_articles.title_vector")
     config = literal_column("'english'::regconfig")
-    title_only = literal_column("'{a}'::\"char\"[]")
 
     def _tsquery(self, expression: str):
         return func.to_tsquery(self.config, expression)
 
     def candidates(self, parsed: ParsedQuery, visible: list, limit: int):
         query = self._tsquery(parsed.tsquery())
-        title_vector = func.ts_filter(self.vector, self.title_only)
-        title_rank = case((title_vector.op("@@")(query), 0), else_=1)
+        title_rank = case((self.title_vector.op("@@")(query), 0), else_=1)
         matches = (
             select(
                 Article.id.label("id"),

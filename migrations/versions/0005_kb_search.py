@@ -17,6 +17,8 @@
   punctuation (ASCII and the common Unicode ranges) into spaces, so that PostgreSQL's
   parser sees the same words as SQLite's unicode61 tokenizer and the queries written by
   knowledge_base.query (quoted words of letters and digits) match alike on both.
+  A small stored title_vector (the title alone) tells title matches apart for ranking
+  without unpacking each match's whole search_vector.
 
 This revision does not rebuild kb_articles (no batch_alter_table), so the triggers of
 0002 stay in place. Article text rendered before this revision keeps its old plain
@@ -361,6 +363,10 @@ def _postgresql_upgrade():
         op.execute(ddl)
     _pg_replace_search_vector(lambda column: f"kb_search_text({column})")
     op.execute(
+        "ALTER TABLE kb_articles ADD COLUMN title_vector tsvector GENERATED ALWAYS AS ("
+        "to_tsvector('english'::regconfig, kb_search_text(title))) STORED"
+    )
+    op.execute(
         'CREATE TABLE kb_search_words (word text COLLATE "C" NOT NULL, '
         "audience varchar(10) NOT NULL, articles integer NOT NULL, "
         "CONSTRAINT pk_kb_search_words PRIMARY KEY (word, audience))"
@@ -387,6 +393,7 @@ def _postgresql_downgrade():
     for signature in _PG_TRIGGER_FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
     op.execute("DROP TABLE IF EXISTS kb_search_words")
+    op.execute("ALTER TABLE kb_articles DROP COLUMN IF EXISTS title_vector")
     _pg_replace_search_vector(lambda column: f"coalesce({column}, '')")
     for signature in reversed(list(_PG_FUNCTIONS)):
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
