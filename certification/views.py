@@ -1,5 +1,7 @@
-"""Certification pages (training sessions, quizzes, certificates): built by a later issue."""
+"""Certification pages (training sessions, quizzes, certificates)."""
 
 from flask import Blueprint
+
+from certification import models  # noqa: F401  (registers the models with SQLAlchemy)
 
 bp = Blueprint("certification", __name__, template_folder="templates")

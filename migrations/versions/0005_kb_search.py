@@ -29,13 +29,14 @@ Revises: 0004_audit_filter_indexes
 Create Date: 2026-12-01 14:00:00.000000
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_kb_search'
-down_revision = '0004_audit_filter_indexes'
+revision = "0005_kb_search"
+down_revision = "0004_audit_filter_indexes"
 branch_labels = None
 depends_on = None
 
@@ -43,12 +44,16 @@ AUDIENCES = ("public", "partners", "internal", "draft")
 
 
 def upgrade():
-    op.create_table('kb_tag_counts',
-    sa.Column('tag', sa.String(length=40), nullable=False),
-    sa.Column('audience', sa.String(length=10), nullable=False),
-    sa.Column('articles', sa.Integer(), server_default='0', nullable=False),
-    sa.CheckConstraint("audience IN ('public', 'partners', 'internal', 'draft')", name=op.f('ck_kb_tag_counts_audience_valid')),
-    sa.PrimaryKeyConstraint('tag', 'audience', name=op.f('pk_kb_tag_counts'))
+    op.create_table(
+        "kb_tag_counts",
+        sa.Column("tag", sa.String(length=40), nullable=False),
+        sa.Column("audience", sa.String(length=10), nullable=False),
+        sa.Column("articles", sa.Integer(), server_default="0", nullable=False),
+        sa.CheckConstraint(
+            "audience IN ('public', 'partners', 'internal', 'draft')",
+            name=op.f("ck_kb_tag_counts_audience_valid"),
+        ),
+        sa.PrimaryKeyConstraint("tag", "audience", name=op.f("pk_kb_tag_counts")),
     )
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
@@ -65,7 +70,7 @@ def downgrade():
         _sqlite_downgrade()
     elif dialect == "postgresql":
         _postgresql_downgrade()
-    op.drop_table('kb_tag_counts')
+    op.drop_table("kb_tag_counts")
 
 
 # --- SQLite -----------------------------------------------------------------------------
@@ -76,8 +81,10 @@ def _sqlite_audience_texts(row: str) -> str:
     text = f"{row}.title || ' ' || {row}.tags_text || ' ' || {row}.body_text"
     published = f"{row}.status = 'published'"
     return ", ".join(
-        [f"CASE WHEN {published} AND {row}.visibility = '{v}' THEN {text} END"
-         for v in AUDIENCES[:3]]
+        [
+            f"CASE WHEN {published} AND {row}.visibility = '{v}' THEN {text} END"
+            for v in AUDIENCES[:3]
+        ]
         + [f"CASE WHEN NOT ({published}) THEN {text} END"]
     )
 
@@ -87,10 +94,14 @@ _SQLITE_AUDIENCE = "CASE WHEN {row}.status = 'published' THEN {row}.visibility E
 
 def _sqlite_triggers() -> dict[str, str]:
     columns = "rowid, public, partners, internal, draft"
-    words_insert = (f"INSERT INTO kb_articles_words({columns}) "
-                    f"VALUES (new.id, {_sqlite_audience_texts('new')});")
-    words_delete = (f"INSERT INTO kb_articles_words(kb_articles_words, {columns}) "
-                    f"VALUES ('delete', old.id, {_sqlite_audience_texts('old')});")
+    words_insert = (
+        f"INSERT INTO kb_articles_words({columns}) "
+        f"VALUES (new.id, {_sqlite_audience_texts('new')});"
+    )
+    words_delete = (
+        f"INSERT INTO kb_articles_words(kb_articles_words, {columns}) "
+        f"VALUES ('delete', old.id, {_sqlite_audience_texts('old')});"
+    )
     old_audience = _SQLITE_AUDIENCE.format(row="old")
     new_audience = _SQLITE_AUDIENCE.format(row="new")
     return {
@@ -153,7 +164,9 @@ def _sqlite_upgrade():
         "public, partners, internal, draft, content='', detail=column, columnsize=0, "
         "tokenize='unicode61 remove_diacritics 0')"
     )
-    op.execute("CREATE VIRTUAL TABLE kb_articles_words_vocab USING fts5vocab(kb_articles_words, col)")
+    op.execute(
+        "CREATE VIRTUAL TABLE kb_articles_words_vocab USING fts5vocab(kb_articles_words, col)"
+    )
     for ddl in _sqlite_triggers().values():
         op.execute(ddl)
     op.execute(
@@ -240,9 +253,12 @@ _PG_TRIGGER_FUNCTIONS = {
     "kb_search_words_changed()": f"""
         CREATE FUNCTION kb_search_words_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          {_pg_words_delta(
-              f"SELECT {_PG_FIELDS}, -1 AS change FROM old_rows WHERE id IN ({_PG_CHANGED}) "
-              f"UNION ALL SELECT {_PG_FIELDS}, 1 FROM new_rows WHERE id IN ({_PG_CHANGED})")}
+          {
+        _pg_words_delta(
+            f"SELECT {_PG_FIELDS}, -1 AS change FROM old_rows WHERE id IN ({_PG_CHANGED}) "
+            f"UNION ALL SELECT {_PG_FIELDS}, 1 FROM new_rows WHERE id IN ({_PG_CHANGED})"
+        )
+    }
           RETURN NULL;
         END $$""",
     "kb_search_words_emptied()": """
@@ -312,32 +328,50 @@ _PG_TRIGGER_FUNCTIONS = {
 }
 
 _PG_TRIGGERS = {
-    ("kb_search_words_added", "kb_articles"):
-        "AFTER INSERT ON kb_articles REFERENCING NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_added()",
-    ("kb_search_words_removed", "kb_articles"):
-        "AFTER DELETE ON kb_articles REFERENCING OLD TABLE AS old_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_removed()",
-    ("kb_search_words_changed", "kb_articles"):
-        "AFTER UPDATE ON kb_articles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_changed()",
-    ("kb_search_words_emptied", "kb_articles"):
-        "AFTER TRUNCATE ON kb_articles FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_emptied()",
-    ("kb_tag_counts_tags_added", "kb_article_tags"):
-        "AFTER INSERT ON kb_article_tags REFERENCING NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION kb_tag_counts_tags_added()",
-    ("kb_tag_counts_tags_removed", "kb_article_tags"):
-        "AFTER DELETE ON kb_article_tags REFERENCING OLD TABLE AS old_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION kb_tag_counts_tags_removed()",
-    ("kb_tag_counts_emptied", "kb_article_tags"):
-        "AFTER TRUNCATE ON kb_article_tags FOR EACH STATEMENT EXECUTE FUNCTION kb_tag_counts_emptied()",
-    ("kb_tag_counts_article_removed", "kb_articles"):
-        "BEFORE DELETE ON kb_articles FOR EACH ROW EXECUTE FUNCTION kb_tag_counts_article_removed()",
-    ("kb_tag_counts_article_moved", "kb_articles"):
-        "AFTER UPDATE OF status, visibility ON kb_articles FOR EACH ROW "
-        "WHEN (kb_audience(OLD.status, OLD.visibility) IS DISTINCT FROM "
-        "kb_audience(NEW.status, NEW.visibility)) "
-        "EXECUTE FUNCTION kb_tag_counts_article_moved()",
+    (
+        "kb_search_words_added",
+        "kb_articles",
+    ): "AFTER INSERT ON kb_articles REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_added()",
+    (
+        "kb_search_words_removed",
+        "kb_articles",
+    ): "AFTER DELETE ON kb_articles REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_removed()",
+    (
+        "kb_search_words_changed",
+        "kb_articles",
+    ): "AFTER UPDATE ON kb_articles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_changed()",
+    (
+        "kb_search_words_emptied",
+        "kb_articles",
+    ): "AFTER TRUNCATE ON kb_articles FOR EACH STATEMENT EXECUTE FUNCTION kb_search_words_emptied()",
+    (
+        "kb_tag_counts_tags_added",
+        "kb_article_tags",
+    ): "AFTER INSERT ON kb_article_tags REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION kb_tag_counts_tags_added()",
+    (
+        "kb_tag_counts_tags_removed",
+        "kb_article_tags",
+    ): "AFTER DELETE ON kb_article_tags REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION kb_tag_counts_tags_removed()",
+    (
+        "kb_tag_counts_emptied",
+        "kb_article_tags",
+    ): "AFTER TRUNCATE ON kb_article_tags FOR EACH STATEMENT EXECUTE FUNCTION kb_tag_counts_emptied()",
+    (
+        "kb_tag_counts_article_removed",
+        "kb_articles",
+    ): "BEFORE DELETE ON kb_articles FOR EACH ROW EXECUTE FUNCTION kb_tag_counts_article_removed()",
+    (
+        "kb_tag_counts_article_moved",
+        "kb_articles",
+    ): "AFTER UPDATE OF status, visibility ON kb_articles FOR EACH ROW "
+    "WHEN (kb_audience(OLD.status, OLD.visibility) IS DISTINCT FROM "
+    "kb_audience(NEW.status, NEW.visibility)) "
+    "EXECUTE FUNCTION kb_tag_counts_article_moved()",
 }
 
 

@@ -1,8 +1,9 @@
 """Partners and the end-customers they own."""
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -76,3 +77,17 @@ class Customer(db.Model):
 
     def __repr__(self) -> str:
         return f"<Customer {self.name}>"
+
+
+class TierDiscount(db.Model):
+    """The discount on a partner's fee that each tier earns, set by the vendor admin."""
+
+    __tablename__ = "tier_discounts"
+    tenant_free = True
+    __table_args__ = (
+        enum_check("tier", PARTNER_TIERS),
+        CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount_percent_range"),
+    )
+
+    tier: Mapped[str] = mapped_column(String(12), primary_key=True)
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
