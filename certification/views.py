@@ -1,7 +1,13 @@
-"""Certification pages (training sessions, quizzes, certificates)."""
+"""Certification pages, one module per subject; importing this module registers them all."""
 
-from flask import Blueprint
+from certification import (  # noqa: F401  (each module adds its routes to bp)
+    certificate_views,
+    directory_views,
+    environment_views,
+    models,  # noqa: F401  (registers the models with SQLAlchemy)
+    quiz_views,
+    training_views,
+)
+from certification.blueprint import bp
 
-from certification import models  # noqa: F401  (registers the models with SQLAlchemy)
-
-bp = Blueprint("certification", __name__, template_folder="templates")
+__all__ = ["bp"]

@@ -28,6 +28,7 @@ from portal.models.agreements import (
     WEEKDAYS,
 )
 from portal.models.base import utcnow
+from portal.signals import agreement_in_force
 
 TERM_FIELDS = (
     "customer_owner",
@@ -327,6 +328,8 @@ def accept_agreement(agreement: Agreement, *, actor) -> Agreement:
         after={"status": "in_force", "in_force_version": agreement.version},
         summary=f"Version {agreement.version} accepted and in force",
     )
+    db.session.flush()
+    agreement_in_force.send(agreement, previous=previous, actor=actor)
     _notify_vendor_of_decision(agreement)
     return agreement
 

@@ -9,7 +9,7 @@ from portal.audit import record_change, snapshot
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Product, Release
-from portal.signals import major_release_published
+from portal.signals import major_release_published, release_saved
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-+]{0,39}$")
@@ -92,6 +92,8 @@ def save_release(
             after=after,
             summary=f"{product.name} {release.version}",
         )
+    if before != after:
+        release_saved.send(release, before=before, actor=actor)
     if release.major and not (before and before["major"]):
         major_release_published.send(release, actor=actor)
     return release

@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.models import Partner, User
 from portal.models.users import USER_STATUSES, normalise_email
 from portal.roles import ALL_ROLES, PARTNER_ROLES, TECHNICIAN
+from portal.signals import user_status_changed
 
 AUDITED_FIELDS = ("email", "name", "role", "partner_id", "status")
 
@@ -128,6 +129,7 @@ def set_status(user: User, status: str, *, actor=None) -> User:
         after=snapshot(user, ("status",)),
         summary=f"{user.email} marked {status}",
     )
+    user_status_changed.send(user, before=before["status"], actor=actor)
     return user
 
 

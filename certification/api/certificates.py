@@ -1,0 +1,1 @@
+"""API: certificates (routes on certification.api.blp)."""

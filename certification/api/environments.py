@@ -1,0 +1,1 @@
+"""API: environments (routes on certification.api.blp)."""

@@ -1,0 +1,1 @@
+"""API: quizzes (routes on certification.api.blp)."""

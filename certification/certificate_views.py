@@ -1,0 +1,3 @@
+"""certificate_views: routes on certification.blueprint.bp."""
+
+from certification.blueprint import bp  # noqa: F401

@@ -1,0 +1,5 @@
+"""Demo: environments."""
+
+
+def seed(world: dict) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Demo: training."""
+
+
+def seed(world: dict) -> None:
+    pass
