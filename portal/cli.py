@@ -79,10 +79,14 @@ def create_token_command(email, name):
 @click.option("--once", is_flag=True, help="Deliver what is due once, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker_command(once, interval):
-    """Deliver the notification outbox over SMTP, with retries and backoff."""
+    """Run the periodic checks (portal.periodic), then deliver the outbox over SMTP."""
     from portal.mail import deliver_due
+    from portal.periodic import run_checks
 
     while True:
+        checks = run_checks()
+        if any(checks.values()):
+            click.echo(f"checks: {checks}")
         counts = deliver_due()
         if any(counts.values()):
             click.echo(f"outbox: {counts}")
