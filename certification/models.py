@@ -281,7 +281,8 @@ class Certification(db.Model):
     __tablename__ = "certifications"
     tenant_column = "partner_id"
     __table_args__ = (
-        CheckConstraint("expires_on > issued_on", name="expires_after_issue"),
+        # A renewal on the day of issue ends the earlier certification that same day.
+        CheckConstraint("expires_on >= issued_on", name="expires_on_or_after_issue"),
         CheckConstraint(
             "(revoked_at IS NULL) = (revoked_reason IS NULL)", name="revoked_with_reason"
         ),

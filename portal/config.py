@@ -71,6 +71,10 @@ class Config:
 
     PER_PAGE = 25
 
+    # Certification: a certification lapses once the second major release after its own
+    # has been out this many days (unless it expired first).
+    CERTIFICATION_LAPSE_GRACE_DAYS = int(os.environ.get("CERTIFICATION_LAPSE_GRACE_DAYS", "90"))
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

@@ -359,7 +359,8 @@ def upgrade():
             name=op.f("ck_certifications_revoked_with_reason"),
         ),
         sa.CheckConstraint(
-            "expires_on > issued_on", name=op.f("ck_certifications_expires_after_issue")
+            "expires_on >= issued_on",
+            name=op.f("ck_certifications_expires_on_or_after_issue"),
         ),
         sa.ForeignKeyConstraint(
             ["attempt_id"],

@@ -1,0 +1,77 @@
+"""When the release cycle ends a certification.
+
+A certification from a release lapses once the second major release after it (by
+release date) has been out for the grace period (`CERTIFICATION_LAPSE_GRACE_DAYS`,
+90 days by default). Until a second major release exists, `lapses_on` is None.
+
+The date is stored on each certification (`lapses_on`) so that the status rule and the
+certified counts read it in SQL; when a product's releases change, `recompute_lapses`
+rewrites the product's dates in one statement.
+"""
+
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import case, distinct, select, update
+
+from certification.models import Certification
+from portal.extensions import db
+from portal.models import Release
+
+DEFAULT_GRACE_DAYS = 90
+
+
+def grace_days() -> int:
+    return int(current_app.config.get("CERTIFICATION_LAPSE_GRACE_DAYS", DEFAULT_GRACE_DAYS))
+
+
+def lapse_dates(releases: list[Release], grace: int) -> dict[int, date | None]:
+    """Each release's lapse date (by release id), from every release of one product."""
+    majors = sorted(r.released_on for r in releases if r.major)
+    dates = {}
+    for release in releases:
+        later = [day for day in majors if day > release.released_on]
+        dates[release.id] = later[1] + timedelta(days=grace) if len(later) >= 2 else None
+    return dates
+
+
+def _product_releases(product_id: int) -> list[Release]:
+    return list(db.session.scalars(select(Release).where(Release.product_id == product_id)))
+
+
+def lapse_date_for(release: Release) -> date | None:
+    """The lapse date of a certification issued now for `release`."""
+    return lapse_dates(_product_releases(release.product_id), grace_days())[release.id]
+
+
+def recompute_lapses(product_id: int) -> set[int]:
+    """Rewrite `lapses_on` of every certification of the product from its releases.
+
+    One read of the product's releases, one of the partners whose certifications change,
+    and one UPDATE whatever the number of certifications. Returns those partners' ids,
+    so their compliance can be refreshed.
+    """
+    dates = lapse_dates(_product_releases(product_id), grace_days())
+    if not dates:
+        return set()
+    new_lapse = case(
+        {release_id: day for release_id, day in dates.items()},
+        value=Certification.release_id,
+        else_=None,
+    ).cast(Certification.lapses_on.type)
+    changed = (Certification.product_id == product_id) & Certification.lapses_on.is_distinct_from(
+        new_lapse
+    )
+    partner_ids = set(db.session.scalars(select(distinct(Certification.partner_id)).where(changed)))
+    if partner_ids:
+        db.session.execute(
+            update(Certification)
+            .where(changed)
+            .values(lapses_on=new_lapse)
+            .execution_options(synchronize_session=False)
+        )
+        # Objects already loaded in this session must not keep their old dates.
+        for certification in list(db.session.identity_map.values()):
+            if isinstance(certification, Certification):
+                db.session.expire(certification, ["lapses_on"])
+    return partner_ids
