@@ -6,9 +6,10 @@ Both paths share `issue_certification`:
 - `expires_on` = the issue date + the validity months of the partner's agreement in
   force (12 without one), clamped at month ends (31 January + 1 month = 28/29 February);
 - `lapses_on` from the product's releases (`lapses`);
-- renewal: every earlier certification of the same holder and product that is neither
-  revoked nor already superseded is superseded by the new one; one still counting ends
-  today (its `expires_on` moves to the issue date, so the status rule reads it expired).
+- renewal: every earlier certification of the same holder and product not already
+  superseded is superseded by the new one (so each holder has one standing certification
+  per product); one still counting ends today (its `expires_on` moves to the issue date,
+  so the status rule reads it expired). A revoked one keeps its dates and stays revoked.
 
 Every change is audited, and the partner's compliance refreshed, in the caller's
 transaction.
@@ -20,6 +21,7 @@ from datetime import date
 from sqlalchemy import select
 
 from certification.codes import new_code, normalise_code
+from certification.compliance import refresh_partner
 from certification.lapses import lapse_date_for
 from certification.models import Attempt, Certification
 from portal.audit import record_change, snapshot
@@ -126,13 +128,12 @@ def _supersede_earlier(new: Certification, *, today: date, actor) -> None:
             Certification.product_id == new.product_id,
             Certification.id != new.id,
             Certification.superseded_by_id.is_(None),
-            Certification.revoked_at.is_(None),
         )
     ).all()
     for old in earlier:
         before = snapshot(old, ("expires_on", "superseded_by_id"))
         old.superseded_by_id = new.id
-        if old.expires_on > today:
+        if old.revoked_at is None and old.expires_on > today:
             old.expires_on = max(today, old.issued_on)
         record_change(
             "certification.superseded",
@@ -154,14 +155,7 @@ def find_by_code(code: str) -> Certification | None:
 
 
 def refresh_compliance(partner_ids: set[int], *, actor=None, today: date | None = None) -> None:
-    """Have compliance recompute the partners whose certifications just changed."""
-    if not partner_ids:
-        return
-    # COMPLIANCE HOOK: certification.compliance (written alongside) owns the verdicts and
-    # their notices; until it lands, there is nothing to refresh.
-    try:
-        from certification.compliance import refresh_partner
-    except ImportError:
-        return
+    """Have compliance recompute (store, audit, announce) the partners whose certifications
+    just changed."""
     for partner_id in sorted(partner_ids):
         refresh_partner(db.session.get(Partner, partner_id), actor=actor, today=today)

@@ -13,7 +13,7 @@ Both are the first day the certification no longer counts: valid through the day
 
 from datetime import date
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, case, or_
 
 from certification.models import Certification
 
@@ -51,4 +51,18 @@ def current_clause(today: date):
         Certification.revoked_at.is_(None),
         Certification.expires_on > today,
         or_(Certification.lapses_on.is_(None), Certification.lapses_on > today),
+    )
+
+
+def ends_on_expression():
+    """SQL: `ends_on`, for ordering and filtering by the day a certification stops counting."""
+    return case(
+        (
+            and_(
+                Certification.lapses_on.is_not(None),
+                Certification.lapses_on < Certification.expires_on,
+            ),
+            Certification.lapses_on,
+        ),
+        else_=Certification.expires_on,
     )
