@@ -39,6 +39,8 @@ NAV_ITEMS = (
     NavItem("Technicians", "partners.my_technicians", _roles(PARTNER_ADMIN)),
     NavItem("Customers", "partners.my_customers", _roles(PARTNER_ADMIN)),
     NavItem("Agreement", "partners.my_agreement", _roles(PARTNER_ADMIN)),
+    # Training sessions: planned by the vendor admin, read by the other vendor roles.
+    NavItem("Training", "certification.training_index", VENDOR | _roles(PARTNER_ADMIN, TECHNICIAN)),
     NavItem("Products", "admin.products", _roles(VENDOR_ADMIN)),
     NavItem("Users", "admin.users", _roles(VENDOR_ADMIN)),
     NavItem("Knowledge base", "kb.index", None, whole_section=True),

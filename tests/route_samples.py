@@ -50,6 +50,44 @@ def _agreement_id(world: World, visitor) -> int:
     return db.session.scalar(db.select(Agreement.id).where(Agreement.partner_id == world.acme.id))
 
 
+def _training_session(world: World):
+    """One upcoming session for the world's product, acme's technician signed up (made once)."""
+    from datetime import timedelta
+
+    from certification.models import TrainingAttendee, TrainingSession
+    from portal.models.base import utcnow
+
+    session = db.session.scalar(db.select(TrainingSession).where(TrainingSession.title == "Sample"))
+    if session is None:
+        starts = utcnow() + timedelta(days=7)
+        session = TrainingSession(
+            release_id=world.product.releases[0].id,
+            title="Sample",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            trainer="Sample Trainer",
+            location="Room 1",
+        )
+        db.session.add(session)
+        db.session.flush()
+        technician = world.user("acme_tech")
+        db.session.add(
+            TrainingAttendee(session_id=session.id, user_id=technician.id, partner_id=world.acme.id)
+        )
+        db.session.commit()
+    return session
+
+
+def _attendee_id(world: World, visitor) -> int:
+    """acme's technician's place in the sample training session."""
+    from certification.models import TrainingAttendee
+
+    session = _training_session(world)
+    return db.session.scalar(
+        db.select(TrainingAttendee.id).where(TrainingAttendee.session_id == session.id)
+    )
+
+
 # parameter name -> its sample value, given the world and the visiting user (or None)
 SAMPLES = {
     "partner_id": lambda w, v: w.acme.id,
@@ -63,6 +101,8 @@ SAMPLES = {
     # A published public article (KB visibility has its own truth tables).
     "slug": _article_slug,
     "number": lambda w, v: 1,  # an article's first revision
+    "session_id": lambda w, v: _training_session(w).id,
+    "attendee_id": _attendee_id,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

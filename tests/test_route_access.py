@@ -115,6 +115,22 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    ok    ok     POST /profile/tokens/<int:token_id>/revoke
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /set-password/<token>
   ok    ok    ok    ok    ok    ok    ok    ok     POST /set-password/<token>
+
+  login ok    ok    ok    ok    ok    ok    ok     GET  /training
+  login ok    403   403   403   403   403   403    GET  /training/new
+  login ok    403   403   403   403   403   403    POST /training/new
+  login ok    ok    ok    ok    ok    ok    ok     GET  /training/<int:session_id>
+  login ok    403   403   ok    403   ok    403    POST /training/<int:session_id>/attendees
+  login ok    403   403   403   403   403   403    POST /training/<int:session_id>/attendees/<int:attendee_id>/attendance
+  login ok    403   403   ok    403   404   403    POST /training/<int:session_id>/attendees/<int:attendee_id>/remove
+  login ok    403   403   403   403   403   403    POST /training/<int:session_id>/delete
+  login ok    403   403   403   403   403   403    GET  /training/<int:session_id>/edit
+  login ok    403   403   403   403   403   403    POST /training/<int:session_id>/edit
+  login ok    403   403   403   403   403   403    GET  /training/<int:session_id>/materials
+  login ok    403   403   403   403   403   403    POST /training/<int:session_id>/materials
+  login ok    ok    ok    ok    ok    ok    ok     GET  /training/<int:session_id>/session.ics
+  login 403   403   403   403   ok    403   ok     POST /training/<int:session_id>/sign-up
+  login 403   403   403   403   ok    403   ok     POST /training/<int:session_id>/withdraw
 """  # noqa: E501
 
 
