@@ -2,4 +2,5 @@
 
 from flask import Blueprint
 
-bp = Blueprint("certification", __name__, template_folder="templates")
+# cli_group=None: the package's commands are top-level (`flask --app app make-signing-key`).
+bp = Blueprint("certification", __name__, template_folder="templates", cli_group=None)

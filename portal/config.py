@@ -75,6 +75,17 @@ class Config:
     # has been out this many days (unless it expired first).
     CERTIFICATION_LAPSE_GRACE_DAYS = int(os.environ.get("CERTIFICATION_LAPSE_GRACE_DAYS", "90"))
 
+    # Certificates: the name they are issued in, lookups allowed per client address, and
+    # the Ed25519 key (a private JWK, `flask --app app make-signing-key` writes one) that
+    # signs the Open Badges credentials: in the variable itself or in a file. Without one,
+    # CREDENTIAL_SIGNING_KEY_FALLBACK decides: "instance" makes one once in the instance
+    # folder, "memory" a throwaway one per process, "" none (credentials answer 503).
+    VENDOR_NAME = os.environ.get("VENDOR_NAME", "Orbit Software")
+    CERTIFICATE_LOOKUP_RATE_LIMIT = os.environ.get("CERTIFICATE_LOOKUP_RATE_LIMIT", "30 per minute")
+    CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY")
+    CREDENTIAL_SIGNING_KEY_FILE = os.environ.get("CREDENTIAL_SIGNING_KEY_FILE")
+    CREDENTIAL_SIGNING_KEY_FALLBACK = "instance"
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -87,6 +98,10 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick
+    # Tests that sign credentials bring their own key; others get a throwaway one.
+    CREDENTIAL_SIGNING_KEY = None
+    CREDENTIAL_SIGNING_KEY_FILE = None
+    CREDENTIAL_SIGNING_KEY_FALLBACK = "memory"
 
 
 class ProductionConfig(Config):
@@ -96,6 +111,9 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
+    # The vendor's key comes from configuration only: without it the app serves, but
+    # credentials answer 503 and the JWKS is empty.
+    CREDENTIAL_SIGNING_KEY_FALLBACK = ""
 
 
 CONFIGS = {

@@ -50,6 +50,18 @@ def _agreement_id(world: World, visitor) -> int:
     return db.session.scalar(db.select(Agreement.id).where(Agreement.partner_id == world.acme.id))
 
 
+def _certification_code(world: World, visitor) -> str:
+    """A certification of acme's technician (issued through the real service)."""
+    from datetime import date
+
+    from certification.certifications import issue_certification
+
+    release = world.product.releases[0]
+    certification = issue_certification(world.user("acme_tech"), release, today=date.today())
+    db.session.commit()
+    return certification.code
+
+
 def _training_session(world: World):
     """One upcoming session for the world's product, acme's technician signed up (made once)."""
     from datetime import timedelta
@@ -103,6 +115,7 @@ SAMPLES = {
     "number": lambda w, v: 1,  # an article's first revision
     "session_id": lambda w, v: _training_session(w).id,
     "attendee_id": _attendee_id,
+    "code": _certification_code,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -32,6 +32,7 @@ from tests.support import api_error
 ACCESS_TABLE = """
 # anon  v_adm s_mgr v_eng a_adm a_tec g_adm g_tec  method and URL rule
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /.well-known/jwks.json
 
   login ok    403   403   403   403   403   403    GET  /admin/products
   login ok    403   403   403   403   403   403    GET  /admin/products/<int:product_id>/edit
@@ -49,6 +50,8 @@ ACCESS_TABLE = """
   login ok    403   403   403   403   403   403    GET  /admin/users/new
   login ok    403   403   403   403   403   403    POST /admin/users/new
 
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/certifications/<code>
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/certifications/<code>/credential
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/kb/articles
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/kb/articles/<slug>
   login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/me
@@ -61,6 +64,9 @@ ACCESS_TABLE = """
   ok    ok    ok    ok    ok    ok    ok    ok     POST /api/v1/tokens
 
   login ok    403   403   ok    403   ok    403    GET  /audit/
+
+  login ok    ok    ok    ok    ok    404   404    GET  /certifications/<code>
+  login ok    ok    ok    ok    ok    404   404    GET  /certifications/<code>/certificate.pdf
 
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /forgot-password
   ok    ok    ok    ok    ok    ok    ok    ok     POST /forgot-password
@@ -115,6 +121,9 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    ok    ok     POST /profile/tokens/<int:token_id>/revoke
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /set-password/<token>
   ok    ok    ok    ok    ok    ok    ok    ok     POST /set-password/<token>
+
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /verify
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /verify/<code>
 
   login ok    ok    ok    ok    ok    ok    ok     GET  /training
   login ok    403   403   403   403   403   403    GET  /training/new
