@@ -67,7 +67,7 @@ def open_badge(certification: Certification) -> dict:
         "name": title,
         "description": f"{certification.user.name} of {certification.partner.name} is "
         f"certified by {vendor} to support {product.name} from release {release.version}. "
-        f"Its current status (it may have been revoked) is at {url}.",
+        f"Whether it still holds (it may have ended or been revoked): {url}",
         "issuer": {"id": issuer, "type": ["Profile"], "name": vendor, "url": issuer},
         "validFrom": _iso(certification.issued_on),
         "validUntil": _iso(ends_on(certification)),
@@ -87,10 +87,9 @@ def open_badge(certification: Certification) -> dict:
                 "type": ["Achievement"],
                 "achievementType": "Certification",
                 "name": title,
-                "description": f"Certified to take {product.name} support cases from "
-                f"{vendor}'s partners' customers and escalate them to {vendor}, for "
-                f"release {release.version} and the releases that follow it until the "
-                "certification ends.",
+                "description": f"Certified by {vendor} to support {product.name} at a "
+                f"partner and to escalate its cases to {vendor}, from release "
+                f"{release.version} on.",
                 "criteria": {
                     "narrative": f"Attend the training for {product.name} {release.version} "
                     "and pass its certification quiz. The certification lasts for the "

@@ -5,7 +5,7 @@ import base64
 import json
 import os
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from joserfc import jws
@@ -16,6 +16,8 @@ from certification.revocation import revoke_certification
 from certification.signing_keys import ALGORITHM, INSTANCE_KEY_FILE, new_private_jwk
 from portal.extensions import db
 from tests.certification.conftest import ISSUED_ON
+from tests.certification.factories import make_certification
+from tests.certification.lifecycle_support import product_with_releases, release_of
 from tests.support import api_error
 
 PUBLIC_MEMBERS = {"kty", "crv", "x", "kid", "use", "alg"}
@@ -71,6 +73,22 @@ def test_the_jwt_claims_mirror_the_credential_as_open_badges_3_requires(
     assert claims["nbf"] == _epoch(claims["validFrom"]) == _epoch("2026-01-12T00:00:00Z")
     assert claims["exp"] == _epoch(claims["validUntil"]) == _epoch("2027-01-12T00:00:00Z")
     assert "vc" not in claims  # VC 2.0: the credential is the payload itself
+
+
+def test_valid_until_is_the_lapse_date_when_the_release_cycle_ends_it_first(
+    client, world, signing_jwk
+):
+    product = product_with_releases(
+        ("4.0.0", date(2025, 1, 10), True),
+        ("5.0.0", date(2025, 6, 1), True),
+        ("6.0.0", date(2025, 9, 1), True),
+    )
+    certification = make_certification(
+        world.user("acme_tech"), release_of(product, "4.0.0"), issued_on=date(2025, 10, 1)
+    )
+    claims = _verified_claims(client, _credential(client, certification.code))
+    assert claims["validUntil"] == "2025-11-30T00:00:00Z"  # lapses before it expires
+    assert claims["exp"] == _epoch("2025-11-30T00:00:00Z")
 
 
 def test_the_credential_is_an_open_badge_naming_the_holder_without_email(
