@@ -227,10 +227,28 @@ def test_without_a_key_credentials_answer_503_and_the_jwks_is_empty(
     assert client.get(f"/verify/{acme_certification.code}").status_code == 200
 
 
-def test_production_has_no_fallback_key():
+def test_production_without_a_key_still_serves_and_answers_503_for_credentials(
+    app, acme_certification
+):
+    from portal import create_app
     from portal.config import ProductionConfig
 
-    assert ProductionConfig.CREDENTIAL_SIGNING_KEY_FALLBACK == ""
+    production = create_app(
+        ProductionConfig,
+        SECRET_KEY="production-test-secret",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        CREDENTIAL_SIGNING_KEY=None,
+        CREDENTIAL_SIGNING_KEY_FILE=None,
+    )
+    with production.app_context():
+        client = production.test_client()
+        code = acme_certification.code
+        api_error(client.get(f"/api/v1/certifications/{code}/credential"), 503)
+        assert client.get("/.well-known/jwks.json").get_json() == {"keys": []}
+        assert client.get(f"/api/v1/certifications/{code}").get_json()["status"] == "valid"
+        db.session.remove()
+    with production.app_context():
+        db.engine.dispose()
 
 
 def test_a_key_file_is_read(app, client, acme_certification, no_key_configured, tmp_path):
