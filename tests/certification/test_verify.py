@@ -232,3 +232,14 @@ def test_codes_hold_at_least_80_random_bits_by_construction(monkeypatch):
     assert all(
         set(c.replace("-", "")) <= alphabet and len(c.replace("-", "")) == 24 for c in generated
     )
+
+
+def test_a_lookup_is_one_query(client, acme_certification, count_queries):
+    """The certification, its holder, partner, product and release in one statement."""
+    for url in (
+        f"/verify/{acme_certification.code}",
+        f"/api/v1/certifications/{acme_certification.code}",
+    ):
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        assert queries.count == 1, url
