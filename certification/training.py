@@ -1,9 +1,8 @@
-"""Planning training sessions: their details, times in a chosen zone, and their materials.
+"""Planning training sessions: their details and their times in a chosen zone.
 
 A session is planned in an IANA time zone: the planner types wall-clock times there,
-they are stored in UTC, and pages show them back in that zone, labelled. Materials are
-knowledge-base articles every attendee can open (published, for partners or the public)
-of the kinds handed out at training. Attendees are in `training_attendance`.
+they are stored in UTC, and pages show them back in that zone, labelled. Its materials
+are in `training_materials`, its attendees in `training_attendance`.
 
 Services flush and audit; the request commits.
 """
@@ -14,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from certification.models import Attempt, Quiz, TrainingAttendee, TrainingMaterial, TrainingSession
-from knowledge_base.models import KIND_LABELS, Article, ArticleRelease
+from certification.models import Attempt, Quiz, TrainingAttendee, TrainingSession
 from portal.audit import record_change, snapshot
 from portal.errors import DomainError
 from portal.extensions import db
@@ -32,10 +30,6 @@ LOCATION_MAX = 200
 VIDEO_URL_MAX = 500
 #: Longer than any real course: a session this long is a typo in a date.
 LONGEST_SESSION = timedelta(days=14)
-
-#: What may be handed out, and to whom it must be readable: every attendee.
-MATERIAL_KINDS = ("training_material", "release_note")
-MATERIAL_VISIBILITIES = ("public", "partners")
 
 AUDITED_FIELDS = (
     "title",
@@ -149,6 +143,7 @@ def _check_times(
         if local is None:
             errors[name] = "Required."
             continue
+        local = local.replace(second=0, microsecond=0)  # planned to the minute
         utc = wall_clock_to_utc(local, zone)
         if utc is None:
             errors[name] = (
@@ -332,106 +327,3 @@ def _tell_attendees(session: TrainingSession, what: str, subject: str) -> None:
             starts=local_time(session),
             ends=local_time(session, session.ends_at),
         )
-
-
-# --- Materials -----------------------------------------------------------------------------
-
-
-def material_problem(article: Article, session: TrainingSession) -> str | None:
-    """Why `article` cannot be handed out at `session`; None when it can."""
-    if article.kind not in MATERIAL_KINDS:
-        return (
-            f"A {KIND_LABELS[article.kind].lower()} cannot be handed out: choose training "
-            "material or release notes."
-        )
-    if article.status != "published":
-        return "It is a draft: attendees could not open it. Publish it first."
-    if article.visibility not in MATERIAL_VISIBILITIES:
-        return "It is internal: attendees could not open it."
-    product_id = session.release.product_id
-    if article.product_id is not None and article.product_id != product_id:
-        return (
-            f"It is about {article.product.name}, and the session about "
-            f"{session.release.product.name}."
-        )
-    return None
-
-
-def material_candidates(session: TrainingSession, search: str = ""):
-    """`select(Article)`: the articles that may be added to `session`, best first.
-
-    The session's product's articles (and those for every product), readable by every
-    attendee, not yet added; those naming the session's release first, then by title.
-    """
-    added = select(TrainingMaterial.article_id).where(TrainingMaterial.session_id == session.id)
-    stmt = select(Article).where(
-        Article.kind.in_(MATERIAL_KINDS),
-        Article.status == "published",
-        Article.visibility.in_(MATERIAL_VISIBILITIES),
-        (Article.product_id == session.release.product_id) | Article.product_id.is_(None),
-        Article.id.not_in(added),
-    )
-    search = " ".join(search.split())
-    if search:
-        stmt = stmt.where(
-            Article.title.icontains(search, autoescape=True)
-            | Article.tags_text.icontains(search, autoescape=True)
-        )
-    names_release = (
-        select(ArticleRelease.article_id)
-        .where(
-            ArticleRelease.article_id == Article.id,
-            ArticleRelease.release_id == session.release_id,
-        )
-        .exists()
-    )
-    return stmt.order_by(case((names_release, 0), else_=1), func.lower(Article.title), Article.id)
-
-
-def add_material(session: TrainingSession, article_id: int | None, *, actor) -> Article:
-    """Hand out an article at the session.
-
-    :raises DomainError: the article is unknown, already handed out, or not one every
-        attendee may read (`material_problem`).
-    """
-    article = db.session.get(Article, article_id) if article_id else None
-    if article is None:
-        raise DomainError("not_found", "That article does not exist.", status=404)
-    if any(m.article_id == article.id for m in session.materials):
-        raise DomainError(
-            "already_added", f"“{article.title}” is already a material of this session.", status=409
-        )
-    problem = material_problem(article, session)
-    if problem:
-        raise DomainError(
-            "not_a_material", f"“{article.title}” cannot be added. {problem}", fields={}
-        )
-    position = max((m.position for m in session.materials), default=0) + 1
-    session.materials.append(TrainingMaterial(article_id=article.id, position=position))
-    record_change(
-        "training_session.material_added",
-        session,
-        partner_id=None,
-        actor=actor,
-        after={"article_id": article.id, "title": article.title},
-        summary=f"“{article.title}” handed out at “{session.title}”",
-    )
-    return article
-
-
-def remove_material(session: TrainingSession, article_id: int | None, *, actor) -> None:
-    material = next((m for m in session.materials if m.article_id == article_id), None)
-    if material is None:
-        raise DomainError(
-            "not_found", "That article is not a material of this session.", status=404
-        )
-    title = material.article.title
-    session.materials.remove(material)
-    record_change(
-        "training_session.material_removed",
-        session,
-        partner_id=None,
-        actor=actor,
-        before={"article_id": article_id, "title": title},
-        summary=f"“{title}” no longer handed out at “{session.title}”",
-    )

@@ -11,15 +11,41 @@ another product by its link may read it, but cannot sign up for it.)
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import abort
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from certification.models import TrainingAttendee, TrainingSession
-from portal.access import scoped
+from portal.access import get_visible_or_404, scoped
 from portal.extensions import db
 from portal.models import Agreement, ProductMinimum, Release, User
 
 WHEN = ("upcoming", "past")
+
+
+def load_session(session_id: int) -> TrainingSession:
+    """The session with what its pages show (sessions are the vendor's: none is hidden)."""
+    return get_visible_or_404(TrainingSession, session_id)
+
+
+def load_attendee(session: TrainingSession, attendee_id: int, principal=None) -> TrainingAttendee:
+    """An attendee of `session` the principal may see (another partner's: 404)."""
+    attendee = db.session.scalar(
+        scoped(TrainingAttendee, principal).where(
+            TrainingAttendee.id == attendee_id, TrainingAttendee.session_id == session.id
+        )
+    )
+    if attendee is None:
+        abort(404)
+    return attendee
+
+
+def load_user(user_id: int, principal=None) -> User:
+    """A user the principal may see (a partner's users: their own partner's), else 404."""
+    user = db.session.scalar(scoped(User, principal).where(User.id == user_id))
+    if user is None:
+        abort(404)
+    return user
 
 
 def agreement_products(partner_id: int | None) -> dict[int, int]:

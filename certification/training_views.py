@@ -1,41 +1,33 @@
-"""Training pages: the sessions list, a session, planning, materials, attendees, the .ics.
+"""Training pages: the sessions list, a session, its .ics, planning and materials.
 
 Vendor admins plan; every signed-in user reads (a partner's users, the sessions of their
-agreement's products: `training_scope`); technicians sign up; admins enrol. Each route
-loads, checks, calls one service (`training`, `training_attendance`), then commits.
+agreement's products: `training_scope`). Who attends is changed in
+`training_attendee_views`. Each route loads, checks, calls one service, then commits.
 """
 
 from collections.abc import Callable
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from certification import (
+    training_attendee_views,  # noqa: F401  (registers its routes)
+    training_next_steps,
+)
 from certification import training_confirmations as _confirmations  # noqa: F401  (their words)
-from certification import training_next_steps
 from certification.blueprint import bp
 from certification.calendar import session_calendar
 from certification.models import TrainingAttendee, TrainingMaterial, TrainingSession
 from certification.training import (
-    add_material,
     create_session,
     delete_session,
     has_attempts,
-    material_candidates,
-    remove_material,
     session_state,
     update_session,
     zone_names,
 )
-from certification.training_attendance import (
-    attendance_problem,
-    attendee_of,
-    enrol,
-    mark_attendance,
-    remove_attendee,
-    sign_up,
-    withdraw,
-)
+from certification.training_attendance import attendance_problem, attendee_of
 from certification.training_forms import (
     AttendanceForm,
     EnrolByEmailForm,
@@ -43,6 +35,7 @@ from certification.training_forms import (
     MaterialForm,
     TrainingSessionForm,
 )
+from certification.training_materials import add_material, material_candidates, remove_material
 from certification.training_presentation import (
     STATE_LABELS,
     quiz_url,
@@ -54,12 +47,13 @@ from certification.training_scope import (
     WHEN,
     agreement_products,
     attendees_of,
+    load_session,
     session_rows,
     sessions_for,
 )
 from knowledge_base.models import Article
 from knowledge_base.services import visibility_clause
-from portal.access import current_principal, get_visible_or_404, roles_required, scoped, signed_in
+from portal.access import current_principal, roles_required, scoped, signed_in
 from portal.confirm import ask_to_confirm, confirmation, is_confirmed
 from portal.errors import DomainError
 from portal.extensions import db
@@ -80,38 +74,6 @@ training_next_steps.register()
 bp.add_app_template_filter(when_text, "training_when")
 bp.add_app_template_filter(zone_label, "training_zone")
 bp.add_app_template_filter(utc_text, "training_utc")
-
-
-def load_session(session_id: int) -> TrainingSession:
-    """The session with what its pages show (sessions are the vendor's: none is hidden)."""
-    return get_visible_or_404(TrainingSession, session_id)
-
-
-def load_attendee(session: TrainingSession, attendee_id: int) -> TrainingAttendee:
-    """An attendee of `session` the principal may see (another partner's: 404)."""
-    attendee = db.session.scalar(
-        scoped(TrainingAttendee).where(
-            TrainingAttendee.id == attendee_id, TrainingAttendee.session_id == session.id
-        )
-    )
-    if attendee is None:
-        abort(404)
-    return attendee
-
-
-def _act(session: TrainingSession, action: Callable[[], object], success: str):
-    """Run a one-button action on a session; its refusal is a message on the session page."""
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            abort(404)
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for(".training_session", session_id=session.id))
 
 
 # --- Reading -----------------------------------------------------------------------------
@@ -368,105 +330,3 @@ def _change_materials(session: TrainingSession) -> None:
         return
     db.session.commit()
     flash(message, "success")
-
-
-# --- Attendees -------------------------------------------------------------------------------
-
-
-@bp.post("/training/<int:session_id>/sign-up")
-@roles_required(TECHNICIAN)
-def training_signup(session_id: int):
-    session = load_session(session_id)
-    principal = current_principal()
-    return _act(
-        session,
-        lambda: sign_up(session, principal, now=utcnow()),
-        f"You are signed up for “{session.title}”. Add it to your calendar below.",
-    )
-
-
-@bp.post("/training/<int:session_id>/withdraw")
-@roles_required(TECHNICIAN)
-def training_withdraw(session_id: int):
-    session = load_session(session_id)
-    principal = current_principal()
-    return _act(
-        session,
-        lambda: withdraw(session, principal, now=utcnow()),
-        f"You are no longer signed up for “{session.title}”.",
-    )
-
-
-def _technician_to_enrol(principal) -> User:
-    """The technician the form names: by e-mail for the vendor, by id within a partner.
-
-    :raises DomainError: the form names nobody. A partner admin naming anyone outside its
-        own partner gets a 404, as if there were no such person.
-    """
-    if principal.is_vendor:
-        form = EnrolByEmailForm()
-        if not form.validate_on_submit():
-            raise DomainError("validation_error", "Enter the technician's e-mail address.")
-        user = User.by_email(form.email.data)
-        if user is None:
-            raise DomainError("unknown_email", f"Nobody has the e-mail address {form.email.data}.")
-        return user
-    user_id = as_id(request.form.get("technician", ""))
-    if user_id is None:
-        raise DomainError("validation_error", "Choose the technician to enrol.")
-    user = db.session.scalar(scoped(User).where(User.id == user_id))
-    if user is None:
-        abort(404)
-    return user
-
-
-@bp.post("/training/<int:session_id>/attendees")
-@roles_required(VENDOR_ADMIN, PARTNER_ADMIN)
-def training_enrol(session_id: int):
-    session = load_session(session_id)
-    principal = current_principal()
-    try:
-        technician = _technician_to_enrol(principal)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for(".training_session", session_id=session.id, _anchor="attendees"))
-    return _act(
-        session,
-        lambda: enrol(session, technician, actor=principal, now=utcnow()),
-        f"{technician.name} is enrolled in “{session.title}”.",
-    )
-
-
-@bp.post("/training/<int:session_id>/attendees/<int:attendee_id>/remove")
-@roles_required(VENDOR_ADMIN, PARTNER_ADMIN)
-def training_remove_attendee(session_id: int, attendee_id: int):
-    session = load_session(session_id)
-    attendee = load_attendee(session, attendee_id)
-    if not is_confirmed():
-        return ask_to_confirm(
-            confirmation("training.remove_attendee", attendee=attendee, session=session),
-            cancel_url=url_for(".training_session", session_id=session.id),
-        )
-    name = attendee.user.name
-    return _act(
-        session,
-        lambda: remove_attendee(attendee, actor=current_principal(), now=utcnow()),
-        f"{name} is no longer on the list for “{session.title}”.",
-    )
-
-
-@bp.post("/training/<int:session_id>/attendees/<int:attendee_id>/attendance")
-@roles_required(VENDOR_ADMIN)
-def training_attendance(session_id: int, attendee_id: int):
-    session = load_session(session_id)
-    attendee = load_attendee(session, attendee_id)
-    form = AttendanceForm()
-    if not form.validate_on_submit():
-        flash("Say whether they attended.", "error")
-        return redirect(url_for(".training_session", session_id=session.id))
-    attended = form.attended.data == "yes"
-    return _act(
-        session,
-        lambda: mark_attendance(attendee, attended, actor=current_principal(), now=utcnow()),
-        f"{attendee.user.name}: {'attended' if attended else 'did not attend'}.",
-    )

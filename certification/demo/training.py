@@ -13,14 +13,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from certification.training import (
-    MATERIAL_KINDS,
-    SessionInput,
-    add_material,
-    create_session,
-    material_problem,
-)
+from certification.training import SessionInput, create_session
 from certification.training_attendance import enrol, mark_attendance
+from certification.training_materials import MATERIAL_KINDS, add_material, material_problem
 from knowledge_base.models import Article
 from portal.extensions import db
 from portal.models.base import utcnow

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from certification.training import add_material, update_session
+from certification.training import update_session
+from certification.training_materials import add_material
 from portal.extensions import db
 from tests.certification.training_support import NOW, make_session, session_input
 from tests.factories import signed_in

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from certification.models import TrainingSession
-from certification.training import MATERIAL_KINDS, session_state
+from certification.training import session_state
+from certification.training_materials import MATERIAL_KINDS
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.models import Release

@@ -276,7 +276,7 @@ def test_a_partner_without_an_agreement_is_told_why_it_sees_no_training(app, wor
     make_session(world.product.releases[0], world.user("vendor_admin"), starts_at=in_days(2))
     db.session.commit()
     page = signed_in(app, user).get("/training").get_data(as_text=True)
-    assert "no agreement in force" in page
+    assert "No products to train for yet" in page and "agreement in force" in page
 
 
 def test_a_technician_is_told_why_they_cannot_sign_up_for_an_uncovered_product(app, world):
@@ -423,6 +423,17 @@ def test_deleting_asks_first_then_deletes(app, world):
     assert done.status_code == 302 and done.headers["Location"].endswith("/training")
     db.session.expire_all()
     assert db.session.get(TrainingSession, session_id) is None
+
+
+def test_removing_an_attendee_without_javascript_asks_on_a_page_first(app, world, sessions):
+    session = sessions["upcoming"]
+    attendee = _attendee(session, "tech@acme.example")
+    client = _client(app, world, "acme_admin")
+    asked = _post(client, f"/training/{session.id}/attendees/{attendee.id}/remove")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and f"Take {attendee.user.name} off the list" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert "tech@acme.example" in _attendee_emails(session)
 
 
 def test_a_session_with_attempts_explains_why_it_cannot_be_deleted(app, world):

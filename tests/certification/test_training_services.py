@@ -7,15 +7,13 @@ from sqlalchemy import delete, select
 
 from certification.models import Quiz, TrainingAttendee, TrainingMaterial, TrainingSession
 from certification.training import (
-    add_material,
     delete_session,
     is_web_url,
-    material_candidates,
-    remove_material,
     update_session,
     wall_clock_to_utc,
 )
 from certification.training_attendance import enrol
+from certification.training_materials import add_material, material_candidates, remove_material
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AuditEntry, OutboxMessage, Release
@@ -67,6 +65,15 @@ def test_times_typed_in_the_zone_are_stored_in_utc(world, admin, release):
 def test_summer_time_is_taken_into_account(world, admin, release):
     session = make_session(release, admin, starts_local=datetime(2026, 7, 1, 9, 0))
     assert session.starts_at == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)  # CEST, UTC+2
+
+
+def test_sessions_are_planned_to_the_minute(world, admin, release):
+    starts = datetime(2026, 6, 17, 9, 0, 59, 999_999)
+    session = make_session(
+        release, admin, starts_local=starts, ends_local=starts + timedelta(hours=1)
+    )
+    assert session.starts_at == datetime(2026, 6, 17, 7, 0, tzinfo=UTC)
+    assert session.ends_at == datetime(2026, 6, 17, 8, 0, tzinfo=UTC)
 
 
 def test_the_session_must_end_after_it_starts(world, admin, release):
