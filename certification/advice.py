@@ -6,10 +6,12 @@ has an open quiz, else the newest supported release). The technician's page and 
 page's next steps both say it this way.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
+from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from werkzeug.routing import BuildError
 
@@ -37,6 +39,18 @@ class Advice:
     @property
     def needs_action(self) -> bool:
         return bool(self.action) and (self.status != "valid" or self.expiring_soon)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def unbroken_dates(text: str) -> Markup:
+    """`text`, escaped, with its ISO dates kept on one line (a template filter)."""
+    return Markup(
+        _ISO_DATE.sub(
+            lambda m: f'<span class="text-nowrap">{m.group(0)}</span>', str(escape(text))
+        )
+    )
 
 
 def open_quizzes(release_ids, now: datetime) -> dict[int, int]:

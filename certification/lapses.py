@@ -12,7 +12,7 @@ rewrites the product's dates in one statement, whatever the number of certificat
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import Date, case, cast, literal, null, or_, select, update
 
 from certification.models import Certification
 from portal.extensions import db
@@ -56,8 +56,16 @@ def recompute_lapses(product_id: int, *, today: date) -> set[int]:
     dates = lapse_dates(_product_releases(product_id), grace_days())
     if not dates:
         return set()
-    new_lapse = case(dates, value=Certification.release_id, else_=None).cast(
-        Certification.lapses_on.type
+    # Each date a typed parameter (SQLite's CAST(... AS DATE) would make a number of a date
+    # string); only the NULLs are cast, so that PostgreSQL knows the CASE gives dates.
+    no_date = cast(null(), Date)
+    new_lapse = case(
+        {
+            release_id: no_date if day is None else literal(day, Date)
+            for release_id, day in dates.items()
+        },
+        value=Certification.release_id,
+        else_=no_date,
     )
     changed = (Certification.product_id == product_id) & Certification.lapses_on.is_distinct_from(
         new_lapse

@@ -110,7 +110,7 @@ def partner_admin_steps(principal) -> list[NextStep]:
             items=tuple(
                 StepItem(
                     c.user.name,
-                    url_for("certification.certification_detail", code=c.code),
+                    url_for("certification.certification_history", code=c.code),
                     f"{c.product.name} {c.release.version} · ends {ends_on(c):%Y-%m-%d}",
                 )
                 for c in rows

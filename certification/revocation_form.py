@@ -29,7 +29,7 @@ def certification_revoke(certification) -> Confirmation:
         question=f"Revoke {holder}'s {subject} certification?",
         consequence=(
             f"It stops counting at once: {holder} can no longer escalate on "
-            f"{certification.product.name}, {certification.partner.name}'s compliance is "
+            f"{certification.product.name}, the compliance of {certification.partner.name} is "
             "recomputed, and the verification page says it is revoked. A revocation cannot be "
             "undone: to be certified again, they pass a quiz again."
         ),

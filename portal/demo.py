@@ -70,6 +70,11 @@ def _seed_vendor(world):
 def _seed_products(world):
     server = save_product("Orbit Server", "orbit-server", "The on-premises collaboration server.")
     for version, day, major, supported in (
+        # Older major lines, long unsupported: a certification from 2.x lapsed once 4.0.0
+        # (the second major after it) had been out 90 days.
+        ("2.0.0", date(2022, 3, 7), True, False),
+        ("2.9.0", date(2023, 1, 9), False, False),
+        ("3.0.0", date(2023, 6, 5), True, False),
         ("3.8.0", date(2024, 3, 4), False, False),
         ("4.0.0", date(2025, 2, 10), True, True),
         ("4.1.0", date(2025, 9, 15), False, True),

@@ -39,6 +39,9 @@ NAV_ITEMS = (
     NavItem("Technicians", "partners.my_technicians", _roles(PARTNER_ADMIN)),
     NavItem("Customers", "partners.my_customers", _roles(PARTNER_ADMIN)),
     NavItem("Agreement", "partners.my_agreement", _roles(PARTNER_ADMIN)),
+    # The partner admin's matrix of their partner's certifications; a technician's own.
+    NavItem("Certifications", "certification.my_partner_certifications", _roles(PARTNER_ADMIN)),
+    NavItem("Certifications", "certification.my_certifications", _roles(TECHNICIAN)),
     # Training sessions: planned by the vendor admin, read by the other vendor roles.
     NavItem("Training", "certification.training_index", VENDOR | _roles(PARTNER_ADMIN, TECHNICIAN)),
     NavItem("Products", "admin.products", _roles(VENDOR_ADMIN)),

@@ -65,8 +65,11 @@ ACCESS_TABLE = """
 
   login ok    403   403   ok    403   ok    403    GET  /audit/
 
+  login 403   403   403   403   ok    403   ok     GET  /certifications
   login ok    ok    ok    ok    ok    404   404    GET  /certifications/<code>
   login ok    ok    ok    ok    ok    404   404    GET  /certifications/<code>/certificate.pdf
+  login ok    ok    ok    ok    403   404   403    GET  /certifications/<code>/history
+  login ok    403   403   403   403   403   403    POST /certifications/<code>/revoke
 
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /forgot-password
   ok    ok    ok    ok    ok    ok    ok    ok     POST /forgot-password
@@ -98,6 +101,7 @@ ACCESS_TABLE = """
   login ok    403   403   403   403   403   403    POST /partners/<int:partner_id>/agreements/<int:agreement_id>/withdraw
   login ok    403   403   403   403   403   403    GET  /partners/<int:partner_id>/agreements/new
   login ok    403   403   403   403   403   403    POST /partners/<int:partner_id>/agreements/new
+  login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/certifications
   login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/customers
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/customers
   login ok    403   403   ok    403   404   403    GET  /partners/<int:partner_id>/customers/<int:customer_id>/edit
@@ -109,6 +113,7 @@ ACCESS_TABLE = """
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/technicians/<int:user_id>/status
   login ok    ok    ok    ok    ok    ok    ok     GET  /partners/mine
   login 403   403   403   ok    403   ok    403    GET  /partners/mine/agreement
+  login 403   403   403   ok    403   ok    403    GET  /partners/mine/certifications
   login 403   403   403   ok    403   ok    403    GET  /partners/mine/customers
   login 403   403   403   ok    403   ok    403    GET  /partners/mine/technicians
   login ok    403   403   403   403   403   403    GET  /partners/new

@@ -8,7 +8,7 @@ from portal.access import get_visible_or_404, scoped, signed_in
 from portal.api.fields import Timestamp
 from portal.api.pagination import PAGE_PARAMETERS, page_schema, paginate
 from portal.models import Agreement, Customer, Partner, ProductMinimum, User
-from portal.partners.compliance import certifications_of, compliance_for, is_compliant
+from portal.partners.compliance import certifications_of_users, compliance_for, is_compliant
 from portal.roles import TECHNICIAN
 
 blp = Blueprint("api_partners", __name__, url_prefix="/api/v1", description="Partners")
@@ -145,24 +145,26 @@ def get_partner(partner_id: int):
 @blp.response(200, page_schema(TechnicianSchema))
 @blp.doc(security=SECURITY, parameters=PAGE_PARAMETERS)
 def list_technicians(partner_id: int):
-    """The partner's technicians, with their certifications."""
+    """The partner's technicians, with their certifications (read for the page at once)."""
     partner = get_visible_or_404(Partner, partner_id)
     stmt = (
         scoped(User)
         .where(User.partner_id == partner.id, User.role == TECHNICIAN)
-        .order_by(User.name)
+        .order_by(User.name, User.id)
     )
-
-    def serialise(user: User) -> dict:
-        return {
+    page = paginate(stmt)
+    certifications = certifications_of_users(page["items"])
+    page["items"] = [
+        {
             "id": user.id,
             "email": user.email,
             "name": user.name,
             "status": user.status,
-            "certifications": certifications_of(user),
+            "certifications": certifications.get(user.id, []),
         }
-
-    return paginate(stmt, serialise)
+        for user in page["items"]
+    ]
+    return page
 
 
 @blp.get("/partners/<int:partner_id>/customers")

@@ -20,6 +20,7 @@ CertificationList = Callable[[object], list[dict]]  # user -> [{product, release
 Pair = tuple[int, int]  # (partner_id, product_id)
 CertifiedCounts = Callable[[list[Pair]], dict[Pair, int]]  # batch form of CertifiedCounter
 CurrentEnvironments = Callable[[list[Pair]], set[Pair]]  # batch form of EnvironmentCheck
+CertificationLists = Callable[[list], dict[int, list[dict]]]  # users -> {user id: [...]}
 
 _providers: dict[str, Callable] = {
     "certified": lambda partner_id, product_id: 0,
@@ -32,6 +33,7 @@ _providers: dict[str, Callable] = {
 _batch_providers: dict[str, Callable | None] = {
     "certified_counts": None,
     "current_environments": None,
+    "certifications_by_user": None,
 }
 
 
@@ -42,6 +44,7 @@ def register_providers(
     premier_quality: Callable[[int], bool] | None = None,
     certified_counts: CertifiedCounts | None = None,
     current_environments: CurrentEnvironments | None = None,
+    certifications_by_user: CertificationLists | None = None,
 ) -> None:
     for name, provider in (
         ("certified", certified),
@@ -54,6 +57,7 @@ def register_providers(
     for name, provider in (
         ("certified_counts", certified_counts),
         ("current_environments", current_environments),
+        ("certifications_by_user", certifications_by_user),
     ):
         if provider is not None:
             _batch_providers[name] = provider
@@ -62,6 +66,14 @@ def register_providers(
 def certifications_of(user) -> list[dict]:
     """A technician's certifications as API dicts (none until certification is installed)."""
     return _providers["certifications"](user)
+
+
+def certifications_of_users(users: list) -> dict[int, list[dict]]:
+    """`certifications_of` for a page of users, in one go when a batch form is registered."""
+    batch = _batch_providers["certifications_by_user"]
+    if batch is not None:
+        return batch(users)
+    return {user.id: certifications_of(user) for user in users}
 
 
 @dataclass(frozen=True)

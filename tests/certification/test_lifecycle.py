@@ -3,9 +3,14 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from certification.certifications import add_months, find_by_code, issue_certification
+from certification.certifications import (
+    add_months,
+    find_by_code,
+    issue_certification,
+    issue_for_passed_attempt,
+)
 from certification.codes import new_code, normalise_code
 from certification.models import Certification
 from certification.status import status_of
@@ -136,3 +141,54 @@ def test_renewal_leaves_other_products_other_holders_and_revoked_certifications_
     for untouched in (elsewhere, colleagues):
         assert untouched.superseded_by_id is None
         assert untouched.expires_on == D(2027, 2, 1)
+
+
+def _passed_attempt(user, release, *, passed=True):
+    from datetime import UTC, datetime, timedelta
+
+    from certification.models import Attempt, Quiz, TrainingSession
+
+    start = datetime(2026, 5, 4, 9, tzinfo=UTC)
+    session = TrainingSession(
+        release_id=release.id,
+        title="Training",
+        starts_at=start - timedelta(days=1),
+        ends_at=start - timedelta(hours=20),
+        trainer="Trainer",
+    )
+    quiz = Quiz(session=session, title="Quiz")
+    attempt = Attempt(
+        quiz=quiz,
+        user_id=user.id,
+        partner_id=user.partner_id,
+        started_at=start,
+        deadline=start + timedelta(minutes=20),
+        graded_at=start + timedelta(minutes=10),
+        graded_by="submission",
+        score=90 if passed else 40,
+        passed=passed,
+    )
+    db.session.add_all([session, quiz, attempt])
+    db.session.flush()
+    return attempt
+
+
+def test_a_passed_attempt_earns_one_certification_for_its_quizs_release(world, orbit):
+    tech = world.user("acme_tech")
+    release = next(r for r in orbit.releases if r.version == "5.0.0")
+    attempt = _passed_attempt(tech, release)
+    certification = issue_for_passed_attempt(attempt, today=D(2026, 5, 4))
+    assert (certification.attempt_id, certification.release_id) == (attempt.id, release.id)
+    assert (certification.user_id, certification.partner_id) == (tech.id, world.acme.id)
+    assert certification.issued_on == D(2026, 5, 4)
+    # Issuing again for the same attempt gives the same certification, nothing new.
+    assert issue_for_passed_attempt(attempt, today=D(2026, 5, 5)) is certification
+    assert db.session.scalar(select(func.count()).select_from(Certification)) == 1
+
+
+def test_a_failed_attempt_earns_nothing(world, orbit):
+    attempt = _passed_attempt(world.user("acme_tech"), orbit.releases[0], passed=False)
+    with pytest.raises(DomainError) as refused:
+        issue_for_passed_attempt(attempt, today=D(2026, 5, 4))
+    assert refused.value.code == "not_passed"
+    assert db.session.scalar(select(func.count()).select_from(Certification)) == 0
