@@ -10,18 +10,19 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
-    "vendor_admin": ["Partners", "Products", "Users", "Knowledge base", "Audit log"],
-    "support_manager": ["Partners", "Knowledge base"],
-    "vendor_engineer": ["Partners", "Knowledge base"],
+    "vendor_admin": ["Partners", "Training", "Products", "Users", "Knowledge base", "Audit log"],
+    "support_manager": ["Partners", "Training", "Knowledge base"],
+    "vendor_engineer": ["Partners", "Training", "Knowledge base"],
     "acme_admin": [
         "My partner",
         "Technicians",
         "Customers",
         "Agreement",
+        "Training",
         "Knowledge base",
         "Audit log",
     ],
-    "acme_tech": ["My partner", "Knowledge base"],
+    "acme_tech": ["My partner", "Training", "Knowledge base"],
 }
 
 
