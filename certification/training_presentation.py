@@ -37,8 +37,15 @@ def utc_text(session) -> str:
     return _span(session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)) + " UTC"
 
 
-def quiz_url(quiz) -> str | None:
-    """The link to a quiz's page, when the app has one and the reader may open it."""
-    if "certification.quiz" not in current_app.view_functions or not can_use("certification.quiz"):
+def link_if_usable(endpoint: str, **values) -> str | None:
+    """The URL of `endpoint` when the app serves it and the reader's role may use it.
+
+    The quiz pages live in their own module; the training pages link to them this way.
+    """
+    if endpoint not in current_app.view_functions or not can_use(endpoint):
         return None
-    return url_for("certification.quiz", quiz_id=quiz.id)
+    return url_for(endpoint, **values)
+
+
+def quiz_url(quiz) -> str | None:
+    return link_if_usable("certification.quiz", quiz_id=quiz.id)

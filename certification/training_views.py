@@ -38,6 +38,7 @@ from certification.training_forms import (
 from certification.training_materials import add_material, material_candidates, remove_material
 from certification.training_presentation import (
     STATE_LABELS,
+    link_if_usable,
     quiz_url,
     utc_text,
     when_text,
@@ -165,6 +166,7 @@ def training_session(session_id: int):
         attendance_form=AttendanceForm(),
         deletable=principal.role == VENDOR_ADMIN and not has_attempts(session),
         quiz_url=quiz_url,
+        new_quiz_url=link_if_usable("certification.quiz_new", session_id=session.id),
     )
 
 

@@ -323,6 +323,21 @@ def test_quizzes_are_listed_and_linked_once_quiz_pages_exist(app, world):
         assert linked == ("certification.quiz" in app.view_functions)
 
 
+@pytest.mark.parametrize("who", ["vendor_admin", "support_manager", "acme_tech"])
+def test_adding_a_quiz_is_offered_to_whoever_the_quiz_pages_let_add_one(app, world, who):
+    from portal.navigation import can_use
+
+    session = make_session(
+        world.product.releases[0], world.user("vendor_admin"), starts_at=in_days(3)
+    )
+    page = _client(app, world, who).get(f"/training/{session.id}").get_data(as_text=True)
+    offered = f'href="/training/{session.id}/quizzes/new"' in page
+    exists = "certification.quiz_new" in app.view_functions
+    assert offered == (exists and can_use("certification.quiz_new", world.user(who)))
+    if exists:
+        assert offered == (who == "vendor_admin")
+
+
 def test_text_typed_by_the_planner_is_shown_as_text(app, world):
     session = make_session(
         world.product.releases[0],
