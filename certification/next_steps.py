@@ -45,7 +45,7 @@ def technician_steps(principal) -> list[NextStep]:
                 title="Certifications to earn again",
                 hint="These no longer count: you cannot escalate on these products until you "
                 "pass a quiz again.",
-                action="Take the quiz",
+                action="Recertify",
                 items=next_steps.first_items(ended, item),
                 urgency="now",
                 total=len(ended),
@@ -58,7 +58,7 @@ def technician_steps(principal) -> list[NextStep]:
                 key="certifications_expiring",
                 title="Certifications ending within 30 days",
                 hint="Pass the quiz of a current release before the date to keep certified.",
-                action="Take the quiz",
+                action="Renew",
                 items=next_steps.first_items(soon, item),
                 urgency="soon",
                 total=len(soon),

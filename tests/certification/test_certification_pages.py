@@ -152,7 +152,7 @@ def test_the_matrix_shows_status_in_words_expiry_and_counts_against_the_minimum(
     assert "1 certified of 1 required" in text and "Meets the agreement’s minimum" in text
     row = _row(page, "tech@acme.example")
     assert 'data-status="valid">Valid<' in row
-    assert f"ends {valid.expires_on:%Y-%m-%d}" in row
+    assert f'ends <span class="text-nowrap">{valid.expires_on:%Y-%m-%d}</span>' in row
     assert 'data-status="none">Not certified<' in row
     assert 'data-status="expiring">Expiring soon<' in _row(page, soon.user.email)
 
@@ -308,3 +308,13 @@ def test_a_new_major_release_shows_on_the_lapse_advice(app, world):
     lapse = today() - DAY + 90 * DAY
     assert f"Lapses on {lapse:%Y-%m-%d}, 90 days after 6.0.0 came out." in text
     assert f"Take the Orbit 6.0.0 quiz before {lapse:%Y-%m-%d} to keep it." in text
+
+
+@pytest.mark.parametrize(
+    ("principal", "linked"),
+    [("vendor_admin", True), ("support_manager", True), ("acme_admin", True), ("acme_tech", False)],
+)
+def test_the_partner_page_leads_to_the_matrix(app, world, principal, linked):
+    page = signed_in(app, world.user(principal)).get(f"/partners/{world.acme.id}")
+    link = f'href="/partners/{world.acme.id}/certifications"'
+    assert (link in page.get_data(as_text=True)) is linked
