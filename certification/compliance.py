@@ -5,18 +5,20 @@ issued or revoked, an environment added, re-attested, verified or retired, an ag
 coming into force, a release's support ending) and by the worker for what time changes
 (expiry, lapse, environments going stale). It compares the computed verdict per product
 with the stored `ComplianceState` and moves the state with a conditional UPDATE (or the
-first INSERT, guarded by the primary key), so that when two processes notice the same
-change only the one whose write took effect announces it. Falling out of compliance
-mails the partner admins and the partner's support manager what must happen; coming
-back mails them too. The partner's tier follows.
+first INSERT, guarded by the primary key: `claims.insert_once`), so that when two
+processes notice the same change only the one whose write took effect announces it.
+Falling out of compliance mails the partner admins and the partner's support manager
+what must happen; coming back mails them too. A product's first verdict (a new
+agreement, a new obligation) is stored without a mail: nothing was lost, and the home
+pages say what it asks for. The partner's tier follows.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
+from certification.claims import insert_once
 from certification.currency import as_of
 from certification.models import ComplianceState
 from certification.remedies import Remedy, remedies_for
@@ -67,10 +69,13 @@ def refresh_partner(
             _announce(
                 partner,
                 "certification/mail/compliance_regained.txt",
-                f"{partner.name}: compliant again on "
+                f"{partner.name}: now compliant on "
                 + ", ".join(change.product_name for change in regained),
                 changes=regained,
             )
+        # Another process may have moved the tier while this one waited on the verdicts'
+        # rows: read it afresh so that the change is audited once.
+        db.session.refresh(partner, attribute_names=["tier"])
         refresh_tier(partner, actor=actor)
     return changes
 
@@ -107,21 +112,17 @@ def _store_verdicts(partner, rows: list[ProductCompliance], *, actor) -> list[Co
 def _move_state(partner_id: int, product_id: int, compliant: bool, *, first: bool) -> bool:
     """Record the verdict; True when this call's write is the one that changed it."""
     now = utcnow()
-    if first:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(
-                    insert(ComplianceState).values(
-                        partner_id=partner_id,
-                        product_id=product_id,
-                        compliant=compliant,
-                        changed_at=now,
-                    )
-                )
-            # A first verdict is news only when it asks for something.
-            return not compliant
-        except IntegrityError:
-            pass  # another process stored a first verdict meanwhile: move it as usual
+    if first and insert_once(
+        ComplianceState,
+        partner_id=partner_id,
+        product_id=product_id,
+        compliant=compliant,
+        changed_at=now,
+    ):
+        # A first verdict is recorded quietly: nobody fell out of anything yet (the home
+        # pages say what a new obligation asks for).
+        return False
+    # Otherwise move the stored verdict, if no other process moved it first.
     result = db.session.execute(
         update(ComplianceState)
         .where(

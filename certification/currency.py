@@ -87,3 +87,17 @@ def current_environment_clause(today: date):
         Release.supported.is_(True),
         fresh_clause(today),
     )
+
+
+def state_clause(state: str, today: date):
+    """SQL: the environment is in `state` today (one of ENVIRONMENT_STATES). Joins `Release`."""
+    not_retired = ReproductionEnvironment.retired_at.is_(None)
+    if state == "retired":
+        return ReproductionEnvironment.retired_at.is_not(None)
+    if state == "unsupported":
+        return and_(not_retired, Release.supported.is_(False))
+    if state == "stale":
+        return and_(not_retired, Release.supported.is_(True), ~fresh_clause(today))
+    if state == "current":
+        return current_environment_clause(today)
+    raise ValueError(f"unknown environment state {state!r}")

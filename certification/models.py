@@ -372,6 +372,8 @@ class ReproductionEnvironment(db.Model):
     partner = relationship("Partner")
     product = relationship("Product")
     release = relationship("Release")
+    attested_by = relationship("User", foreign_keys=[attested_by_id])
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
 
 
 class ComplianceState(db.Model):

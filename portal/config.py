@@ -74,6 +74,9 @@ class Config:
     # Certification: a certification lapses once the second major release after its own
     # has been out this many days (unless it expired first).
     CERTIFICATION_LAPSE_GRACE_DAYS = int(os.environ.get("CERTIFICATION_LAPSE_GRACE_DAYS", "90"))
+    # A reproduction environment stays current this many days after its last attestation
+    # (or vendor verification), while its release is supported.
+    ENVIRONMENT_ATTESTATION_DAYS = int(os.environ.get("ENVIRONMENT_ATTESTATION_DAYS", "180"))
 
     # Certificates: the name they are issued in, lookups allowed per client address, and
     # the Ed25519 key (a private JWK, `flask --app app make-signing-key` writes one) that

@@ -44,9 +44,15 @@ NAV_ITEMS = (
     NavItem("Certifications", "certification.my_certifications", _roles(TECHNICIAN)),
     # Training sessions: planned by the vendor admin, read by the other vendor roles.
     NavItem("Training", "certification.training_index", VENDOR | _roles(PARTNER_ADMIN, TECHNICIAN)),
+    # Reproduction environments: the partner's labs; every partner's for vendor staff.
+    NavItem(
+        "Environments", "certification.environments", VENDOR | _roles(PARTNER_ADMIN, TECHNICIAN)
+    ),
     NavItem("Products", "admin.products", _roles(VENDOR_ADMIN)),
     NavItem("Users", "admin.users", _roles(VENDOR_ADMIN)),
     NavItem("Knowledge base", "kb.index", None, whole_section=True),
+    # Public: certified and premier partners, for customers choosing one.
+    NavItem("Partner directory", "certification.directory", None),
     NavItem("Audit log", "audit.index", _roles(VENDOR_ADMIN, PARTNER_ADMIN)),
 )
 

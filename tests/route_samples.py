@@ -100,6 +100,33 @@ def _attendee_id(world: World, visitor) -> int:
     )
 
 
+def _environment_id(world: World, visitor) -> int:
+    """acme's reproduction environment on the world's product (made once)."""
+    from certification.models import ReproductionEnvironment
+    from portal.models.base import utcnow
+
+    environment_id = db.session.scalar(
+        db.select(ReproductionEnvironment.id).where(
+            ReproductionEnvironment.partner_id == world.acme.id
+        )
+    )
+    if environment_id is None:
+        release = world.product.releases[0]
+        environment = ReproductionEnvironment(
+            partner_id=world.acme.id,
+            product_id=world.product.id,
+            release_id=release.id,
+            name="Sample lab",
+            operating_system="Debian 12",
+            product_build=release.version,
+            attested_at=utcnow(),
+        )
+        db.session.add(environment)
+        db.session.commit()
+        environment_id = environment.id
+    return environment_id
+
+
 # parameter name -> its sample value, given the world and the visiting user (or None)
 SAMPLES = {
     "partner_id": lambda w, v: w.acme.id,
@@ -115,6 +142,7 @@ SAMPLES = {
     "number": lambda w, v: 1,  # an article's first revision
     "session_id": lambda w, v: _training_session(w).id,
     "attendee_id": _attendee_id,
+    "environment_id": _environment_id,
     "code": _certification_code,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

@@ -59,6 +59,7 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/partners
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/customers
+  login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/environments
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/technicians
   login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/products
   ok    ok    ok    ok    ok    ok    ok    ok     POST /api/v1/tokens
@@ -70,6 +71,17 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    404   404    GET  /certifications/<code>/certificate.pdf
   login ok    ok    ok    ok    403   404   403    GET  /certifications/<code>/history
   login ok    403   403   403   403   403   403    POST /certifications/<code>/revoke
+
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /directory
+
+  login ok    ok    ok    ok    ok    ok    ok     GET  /environments
+  login 403   403   403   ok    403   ok    403    GET  /environments/new
+  login 403   403   403   ok    403   ok    403    POST /environments/new
+  login 403   403   403   ok    403   404   403    GET  /environments/<int:environment_id>/edit
+  login 403   403   403   ok    403   404   403    POST /environments/<int:environment_id>/edit
+  login 403   403   403   ok    403   404   403    POST /environments/<int:environment_id>/reattest
+  login 403   403   403   ok    403   404   403    POST /environments/<int:environment_id>/retire
+  login ok    ok    ok    403   403   403   403    POST /environments/<int:environment_id>/verify
 
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /forgot-password
   ok    ok    ok    ok    ok    ok    ok    ok     POST /forgot-password

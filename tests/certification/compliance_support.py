@@ -8,9 +8,12 @@ from certification.codes import new_code
 from certification.models import Certification, ReproductionEnvironment
 from portal.extensions import db
 from portal.models import Release
+from portal.models.base import utcnow
 
 _seq = count(1)
-TODAY = date(2026, 3, 2)
+#: The tests' today: the real one, since events sent by the portal (an agreement coming
+#: into force, a technician leaving) recompute as of today; services given a day use it.
+TODAY = utcnow().date()
 
 
 def at(day: date) -> datetime:
