@@ -18,5 +18,13 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def insert_once(model, **values) -> bool:
     """Insert `values` into `model`'s table; False when a row with that key exists."""
     insert = _INSERTS[db.session.get_bind().dialect.name]
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    table = model.__table__
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    # RETURNING gives the row only when it went in (rowcount is not reliable here: the
+    # psycopg driver answers -1 for this statement).
+    return db.session.execute(statement).first() is not None

@@ -74,9 +74,13 @@ def environment_state(environment: ReproductionEnvironment, today: date) -> str:
 def fresh_clause(today: date):
     """SQL: attested or verified recently enough, as of `today`."""
     cutoff = _start_of(today - timedelta(days=attestation_days()))
+    # Never NULL (a lab never verified has no verified_at), so that NOT works too.
     return or_(
         ReproductionEnvironment.attested_at >= cutoff,
-        ReproductionEnvironment.verified_at >= cutoff,
+        and_(
+            ReproductionEnvironment.verified_at.is_not(None),
+            ReproductionEnvironment.verified_at >= cutoff,
+        ),
     )
 
 

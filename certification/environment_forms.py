@@ -9,16 +9,14 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from certification.environments import EnvironmentInput, supported_releases
+from portal.ids import as_id
 
 ATTESTATION = "I attest this environment runs the vanilla, unmodified release."
 
 
 def _release_id(value):
     """The chosen release id, or None (the service then asks for a release)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return value if isinstance(value, int) else as_id(value)
 
 
 class EnvironmentForm(FlaskForm):
