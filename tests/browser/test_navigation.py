@@ -18,11 +18,12 @@ EXPECTED_NAV = {
         "Technicians",
         "Customers",
         "Agreement",
+        "Certifications",
         "Training",
         "Knowledge base",
         "Audit log",
     ],
-    "acme_tech": ["My partner", "Training", "Knowledge base"],
+    "acme_tech": ["My partner", "Certifications", "Training", "Knowledge base"],
 }
 
 
