@@ -50,6 +50,7 @@ NAV_ITEMS = (
     ),
     NavItem("Products", "admin.products", _roles(VENDOR_ADMIN)),
     NavItem("Users", "admin.users", _roles(VENDOR_ADMIN)),
+    NavItem("Tier discounts", "admin.tier_discounts_page", _roles(VENDOR_ADMIN)),
     NavItem("Knowledge base", "kb.index", None, whole_section=True),
     # Public: certified and premier partners, for customers choosing one.
     NavItem("Partner directory", "certification.directory", None),

@@ -43,6 +43,8 @@ ACCESS_TABLE = """
   login ok    403   403   403   403   403   403    POST /admin/products/new
   login ok    403   403   403   403   403   403    GET  /admin/releases/<int:release_id>/edit
   login ok    403   403   403   403   403   403    POST /admin/releases/<int:release_id>/edit
+  login ok    403   403   403   403   403   403    GET  /admin/tier-discounts
+  login ok    403   403   403   403   403   403    POST /admin/tier-discounts
   login ok    403   403   403   403   403   403    GET  /admin/users
   login ok    403   403   403   403   403   403    GET  /admin/users/<int:user_id>/edit
   login ok    403   403   403   403   403   403    POST /admin/users/<int:user_id>/edit

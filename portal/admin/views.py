@@ -251,3 +251,6 @@ def user_status(user_id):
             "success",
         )
     return redirect(back_url)
+
+
+from portal.admin import discount_views  # noqa: E402, F401  (its routes are on bp)

@@ -8,11 +8,13 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Partner, ProductMinimum
 from portal.navigation import can_use
+from portal.partners.discounts import tier_discounts
 from portal.partners.forms import show_domain_errors
 from portal.partners.presentation import duration_text, minutes_text, term_text
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 bp.add_app_template_global(can_use, "can")
+bp.add_app_template_global(tier_discounts, "tier_discounts")
 bp.add_app_template_filter(minutes_text, "minutes")
 bp.add_app_template_filter(duration_text, "duration")
 

@@ -21,6 +21,8 @@ Pair = tuple[int, int]  # (partner_id, product_id)
 CertifiedCounts = Callable[[list[Pair]], dict[Pair, int]]  # batch form of CertifiedCounter
 CurrentEnvironments = Callable[[list[Pair]], set[Pair]]  # batch form of EnvironmentCheck
 CertificationLists = Callable[[list], dict[int, list[dict]]]  # users -> {user id: [...]}
+#: (partner, its compliance rows) -> what fixes each gap, as home-page items (StepItem)
+ComplianceActions = Callable[[Partner, list], list]
 
 _providers: dict[str, Callable] = {
     "certified": lambda partner_id, product_id: 0,
@@ -34,6 +36,9 @@ _batch_providers: dict[str, Callable | None] = {
     "certified_counts": None,
     "current_environments": None,
     "certifications_by_user": None,
+    # Read from certification's own rows, so set aside with the counters by tests that fake
+    # those: what fixes a partner's gaps, named (recertify whom, re-attest which lab).
+    "compliance_actions": None,
 }
 
 
@@ -45,6 +50,7 @@ def register_providers(
     certified_counts: CertifiedCounts | None = None,
     current_environments: CurrentEnvironments | None = None,
     certifications_by_user: CertificationLists | None = None,
+    compliance_actions: ComplianceActions | None = None,
 ) -> None:
     for name, provider in (
         ("certified", certified),
@@ -58,9 +64,16 @@ def register_providers(
         ("certified_counts", certified_counts),
         ("current_environments", current_environments),
         ("certifications_by_user", certifications_by_user),
+        ("compliance_actions", compliance_actions),
     ):
         if provider is not None:
             _batch_providers[name] = provider
+
+
+def compliance_actions(partner: Partner, rows: list) -> list | None:
+    """What fixes each of the partner's gaps, as certification words it; None without it."""
+    provider = _batch_providers["compliance_actions"]
+    return None if provider is None else provider(partner, rows)
 
 
 def certifications_of(user) -> list[dict]:

@@ -17,7 +17,11 @@ from portal.access import scoped
 from portal.extensions import db
 from portal.models import Agreement, Partner, ProductMinimum, User
 from portal.next_steps import NextStep, StepItem, first_items
-from portal.partners.compliance import ProductCompliance, compliance_by_partner
+from portal.partners.compliance import (
+    ProductCompliance,
+    compliance_actions,
+    compliance_by_partner,
+)
 from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, TECHNICIAN, VENDOR_ADMIN
 
 #: How much of a partner's comments a returned proposal's item quotes.
@@ -297,8 +301,9 @@ def partner_admin_steps(principal) -> list[NextStep]:
 
 def _compliance_step(standing: PartnerStanding) -> NextStep:
     """One item per gap, each saying what must happen and linking to where it is done."""
-    gaps = []
-    for row in standing.gaps:
+    named = compliance_actions(standing.partner, standing.compliance)
+    gaps = list(named) if named is not None else []
+    for row in standing.gaps if named is None else ():
         if row.shortfall:
             gaps.append(
                 StepItem(
