@@ -14,6 +14,16 @@ from portal.ids import as_id
 ATTESTATION = "I attest this environment runs the vanilla, unmodified release."
 
 
+class MarkedRequired:
+    """Marks a field required (the label's asterisk, `required` on the input); the service
+    says what is missing, next to every field at once."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
 def _release_id(value):
     """The chosen release id, or None (the service then asks for a release)."""
     return value if isinstance(value, int) else as_id(value)
@@ -26,9 +36,13 @@ class EnvironmentForm(FlaskForm):
         validate_choice=False,  # the service refuses unknown and unsupported releases
         description="Only supported releases can be chosen.",
     )
-    name = StringField("Name", validators=[Length(max=120)], description="Such as Lab-2.")
+    name = StringField(
+        "Name", validators=[MarkedRequired(), Length(max=120)], description="Such as Lab-2."
+    )
     operating_system = StringField(
-        "Operating system", validators=[Length(max=120)], description="Such as Debian 12."
+        "Operating system",
+        validators=[MarkedRequired(), Length(max=120)],
+        description="Such as Debian 12.",
     )
     database = StringField(
         "Database",
@@ -37,7 +51,7 @@ class EnvironmentForm(FlaskForm):
     )
     product_build = StringField(
         "Product build",
-        validators=[Length(max=120)],
+        validators=[MarkedRequired(), Length(max=120)],
         description="The exact build installed, such as 4.2.0+build.118.",
     )
     notes = TextAreaField(
@@ -45,7 +59,7 @@ class EnvironmentForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
         description="Anything the vendor should know to use it (access, data sets).",
     )
-    attested = BooleanField(ATTESTATION)
+    attested = BooleanField(ATTESTATION, validators=[MarkedRequired()])
 
     def fill_releases(self) -> None:
         """Supported releases grouped by product (the template writes the optgroups)."""
