@@ -47,9 +47,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def unbroken_dates(text: str) -> Markup:
     """`text`, escaped, with its ISO dates kept on one line (a template filter)."""
     return Markup(
-        _ISO_DATE.sub(
-            lambda m: f'<span class="text-nowrap">{m.group(0)}</span>', str(escape(text))
-        )
+        _ISO_DATE.sub(lambda m: f'<span class="text-nowrap">{m.group(0)}</span>', str(escape(text)))
     )
 
 
