@@ -10,9 +10,31 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
-    "vendor_admin": ["Partners", "Training", "Products", "Users", "Knowledge base", "Audit log"],
-    "support_manager": ["Partners", "Training", "Knowledge base"],
-    "vendor_engineer": ["Partners", "Training", "Knowledge base"],
+    "vendor_admin": [
+        "Partners",
+        "Training",
+        "Environments",
+        "Products",
+        "Users",
+        "Tier discounts",
+        "Knowledge base",
+        "Partner directory",
+        "Audit log",
+    ],
+    "support_manager": [
+        "Partners",
+        "Training",
+        "Environments",
+        "Knowledge base",
+        "Partner directory",
+    ],
+    "vendor_engineer": [
+        "Partners",
+        "Training",
+        "Environments",
+        "Knowledge base",
+        "Partner directory",
+    ],
     "acme_admin": [
         "My partner",
         "Technicians",
@@ -20,10 +42,19 @@ EXPECTED_NAV = {
         "Agreement",
         "Certifications",
         "Training",
+        "Environments",
         "Knowledge base",
+        "Partner directory",
         "Audit log",
     ],
-    "acme_tech": ["My partner", "Certifications", "Training", "Knowledge base"],
+    "acme_tech": [
+        "My partner",
+        "Certifications",
+        "Training",
+        "Environments",
+        "Knowledge base",
+        "Partner directory",
+    ],
 }
 
 
@@ -48,7 +79,7 @@ def test_each_role_signs_in_and_sees_its_navigation(world, live_server, page, wh
 
 def test_anonymous_visitor_sees_public_navigation_and_is_sent_to_sign_in(live_server, page):
     page.goto(live_server)
-    assert _nav_labels(page) == ["Knowledge base"]
+    assert _nav_labels(page) == ["Knowledge base", "Partner directory"]
     page.goto(f"{live_server}/partners/")
     assert "/login" in page.url
 
