@@ -33,9 +33,7 @@ def _certifications_url() -> str:
 
 def _technician_item(remedy: Remedy) -> StepItem:
     row = remedy.compliance
-    label = (
-        f"{row.product.name}: {row.certified_active} of {row.minimum} certified technicians"
-    )
+    label = f"{row.product.name}: {row.certified_active} of {row.minimum} certified technicians"
     actions = []
     if remedy.recertify:
         actions.append(
