@@ -123,6 +123,27 @@ def render_markdown(source: str) -> Markup:
     return Markup(sanitise_html(_MD.render(_MARKERS.sub("", source or ""))))
 
 
+# In sanitised output these tags never carry attributes (none are allowed on them), and
+# a "<pre>" written in the text is escaped, so matching the bare tags finds only elements.
+_PRE_OPEN = re.compile(r"<pre>")
+_TABLE_OPEN, _TABLE_CLOSE = re.compile(r"<table>"), re.compile(r"</table>")
+_SCROLLED_TABLE = '<div class="kb-table-scroll" tabindex="0" role="region" aria-label="Table">'
+
+
+def for_reading(rendered: Markup) -> Markup:
+    """Rendered Markdown made for a page (not for the index or the API): code blocks and
+    tables scroll sideways on a narrow screen, so each is a keyboard stop; a table in a
+    named region of its own, so that it never widens the page."""
+    html = _PRE_OPEN.sub('<pre tabindex="0">', str(rendered))
+    html = _TABLE_CLOSE.sub("</table></div>", _TABLE_OPEN.sub(_SCROLLED_TABLE + "<table>", html))
+    return Markup(html)
+
+
+def render_for_reading(source: str) -> Markup:
+    """`render_markdown` then `for_reading`: what the article page and the editor show."""
+    return for_reading(render_markdown(source))
+
+
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|pre|blockquote|tr|th|td)>|<br\s*/?>|<hr\s*/?>")
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")

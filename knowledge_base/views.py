@@ -14,7 +14,7 @@ from knowledge_base import search, services, votes
 from knowledge_base.diff import revision_diff
 from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
 from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article
-from knowledge_base.rendering import render_markdown
+from knowledge_base.rendering import render_for_reading
 from knowledge_base.services import EDITOR_ROLES, get_visible_article_or_404
 from portal.access import current_principal, public, roles_required, signed_in
 from portal.confirm import ask_to_confirm, confirmation, is_confirmed
@@ -102,7 +102,7 @@ def article(slug: str):
     return render_template(
         "kb/article.html",
         article=article,
-        body_html=render_markdown(article.body),
+        body_html=render_for_reading(article.body),
         related=services.related_articles(article, reader),
         my_vote=votes.vote_of(article, reader),
         counts=votes.counts_for(article, reader),
@@ -133,7 +133,7 @@ def vote(slug: str):
 def _render_editor(form: ArticleForm, article: Article | None, status: int = 200):
     """The editor, with the text as it will read beside it (kb_editor.js keeps it live)."""
     return render_template(
-        "kb/edit.html", form=form, article=article, preview=render_markdown(form.body.data or "")
+        "kb/edit.html", form=form, article=article, preview=render_for_reading(form.body.data or "")
     ), status
 
 
@@ -211,7 +211,7 @@ def preview():
     if len(body) > services.BODY_MAX:
         message = f"At most {services.BODY_MAX:,} characters."
         return json_error(400, "validation_error", message, {"body": message})
-    return {"html": str(render_markdown(body))}, 200, {"Cache-Control": "no-store"}
+    return {"html": str(render_for_reading(body))}, 200, {"Cache-Control": "no-store"}
 
 
 def _confirmed_action(slug: str, action, success: str, asked: str | None = None):

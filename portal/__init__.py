@@ -112,10 +112,12 @@ def register_template_helpers(app: Flask) -> None:
     import portal.confirmations  # noqa: F401  (registers the words of the portal's confirmations)
     from portal.access import current_principal
     from portal.confirm import confirmation
+    from portal.nav_layout import nav_layout
     from portal.navigation import navigation_for
     from portal.roles import ROLE_LABELS
 
     app.add_template_global(confirmation, "confirmation")
+    app.add_template_global(nav_layout, "nav_layout")
 
     @app.context_processor
     def inject_navigation():

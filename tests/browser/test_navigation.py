@@ -69,10 +69,11 @@ def test_each_role_signs_in_and_sees_its_navigation(world, live_server, page, wh
     assert page.url.rstrip("/") == live_server, "sign-in should land on the home page"
     assert user.name in page.locator("[data-testid=user-menu]").inner_text()
     assert _nav_labels(page) == EXPECTED_NAV[who]
-    # Every link of the navigation opens a page, none refused.
+    # Every link of the navigation opens a page, none refused. (Some may be under "More"
+    # at this width: test_nav_fits.py shows every entry can be reached; here, follow it.)
     for label in EXPECTED_NAV[who]:
-        page.locator("[data-testid=main-nav] a", has_text=label).first.click()
-        page.wait_for_load_state()
+        link = page.locator("[data-testid=main-nav] a", has_text=label).first
+        page.goto(live_server + link.get_attribute("href"))
         assert page.locator("h1").count() >= 1
         assert "Not allowed" not in page.content() and "Not found" not in page.title()
 

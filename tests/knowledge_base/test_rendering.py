@@ -13,11 +13,13 @@ from knowledge_base.rendering import (
     highlighted,
     is_same_origin_url,
     plain_text,
+    render_for_reading,
     render_markdown,
     sanitise_html,
 )
 from tests.knowledge_base.xss_corpus import XSS_PAYLOADS
 
+SCROLLED_TABLE_OPEN = '<div class="kb-table-scroll" tabindex="0" role="region" aria-label="Table">'
 FORBIDDEN_SCHEMES = ("javascript:", "data:", "vbscript:")
 FORBIDDEN_TAG_TEXT = (
     "<script",
@@ -62,12 +64,12 @@ def _normalised_url(value: str) -> str:
     return re.sub(r"[\x00-\x20\x7f]", "", value).lower()
 
 
-def assert_inert(html: str) -> None:
+def assert_inert(html: str, extra_tags=()) -> None:
     lowered = html.lower()
     for text in FORBIDDEN_TAG_TEXT:
         assert text not in lowered, f"{text} in {html!r}"
     for tag, attrs in elements(html):
-        assert tag in ALLOWED_TAGS, f"<{tag}> in {html!r}"
+        assert tag in ALLOWED_TAGS or tag in extra_tags, f"<{tag}> in {html!r}"
         for name, value in attrs:
             assert not name.startswith("on"), f"{name}= on <{tag}> in {html!r}"
             assert name not in ("style", "srcdoc", "formaction", "xlink:href", "srcset")
@@ -221,3 +223,27 @@ def test_unbalanced_markers_give_no_markup():
 def test_the_inertness_check_itself_catches_active_content(dangerous):
     with pytest.raises(AssertionError):
         assert_inert(dangerous)
+
+
+# --- For reading: code blocks and tables as keyboard stops ------------------------------------
+
+
+def test_code_blocks_and_tables_are_keyboard_stops_on_the_page():
+    source = "```\nlong line\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nText `<pre>` and <table>."
+    html = render_for_reading(source)
+    assert html.count('<pre tabindex="0">') == 1
+    assert html.count(SCROLLED_TABLE_OPEN + "<table>") == 1
+    assert html.count("</table></div>") == 1
+    # What the writer typed stays text: only elements the renderer made are changed.
+    assert "&lt;pre&gt;" in html and "&lt;table&gt;" in html
+    assert_inert(html, extra_tags={"div"})
+
+
+def test_for_reading_changes_neither_the_index_text_nor_the_plain_rendering():
+    source = "```\ncode\n```\n\n| Seats | Nodes |\n|---|---|\n| 500 | 1 |\n"
+    assert "tabindex" not in render_markdown(source)
+    assert plain_text(render_for_reading(source)) == plain_text(render_markdown(source))
+
+
+def test_html_of_a_hostile_article_stays_inert_for_reading():
+    assert_inert(render_for_reading("\n\n".join(XSS_PAYLOADS)), extra_tags={"div"})

@@ -86,6 +86,7 @@
     if (title && titleTarget) {
       title.addEventListener("input", function () {
         titleTarget.textContent = title.value;
+        titleTarget.hidden = !title.value.trim(); // no empty heading
       });
     }
   }
