@@ -19,3 +19,12 @@ from certification import lifecycle as _lifecycle  # noqa: E402
 # Revocation on leaving, lapse dates on new releases, the technicians API's certifications,
 # and the home pages' certification steps.
 _lifecycle.register()
+
+from certification import attempts as _attempts  # noqa: E402
+from certification import quiz_next_steps as _quiz_next_steps  # noqa: E402
+from portal import periodic as _periodic  # noqa: E402
+
+# The worker grades attempts left open past their deadline, on their saved answers; the
+# technician's home names the quiz to take next.
+_periodic.register("certification.grade_overdue_attempts", _attempts.grade_overdue_attempts)
+_quiz_next_steps.register()

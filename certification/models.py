@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -220,6 +221,15 @@ class Attempt(db.Model):
         # The worker's sweep: open attempts by deadline.
         Index("ix_quiz_attempts_open_deadline", "graded_at", "deadline"),
         Index("ix_quiz_attempts_partner_started", "partner_id", "started_at"),
+        # One open attempt per technician and quiz: two starts at once cannot both draw.
+        Index(
+            "uq_quiz_attempts_one_open",
+            "user_id",
+            "quiz_id",
+            unique=True,
+            sqlite_where=sql_text("graded_at IS NULL"),
+            postgresql_where=sql_text("graded_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

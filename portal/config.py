@@ -89,6 +89,12 @@ class Config:
     CREDENTIAL_SIGNING_KEY_FILE = os.environ.get("CREDENTIAL_SIGNING_KEY_FILE")
     CREDENTIAL_SIGNING_KEY_FALLBACK = "instance"
 
+    # Quizzes: answers and submissions are accepted this long after an attempt's deadline
+    # (latency); QUIZ_COOLDOWN_OVERRIDE_S, when set, replaces every quiz's cooldown with
+    # that many seconds (tests and demonstrations).
+    QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
+    QUIZ_COOLDOWN_OVERRIDE_S = None
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

@@ -127,6 +127,39 @@ def _environment_id(world: World, visitor) -> int:
     return environment_id
 
 
+def _quiz(world: World):
+    """A quiz of the sample session, open, its bank of four questions (made once)."""
+    from certification import quizzes
+    from certification.models import Quiz
+    from certification.quizzes import ChoiceInput, QuestionInput, QuizSettings
+
+    quiz = db.session.scalar(db.select(Quiz).where(Quiz.title == "Sample quiz"))
+    if quiz is None:
+        admin = world.user("vendor_admin")
+        settings = QuizSettings(title="Sample quiz", questions_per_attempt=2, cooldown_minutes=0)
+        quiz = quizzes.create_quiz(_training_session(world), settings, actor=admin)
+        for n in range(4):
+            choices = (ChoiceInput("Right", True), ChoiceInput("Wrong", False))
+            question = QuestionInput(kind="single", text=f"Sample question {n}", choices=choices)
+            quizzes.add_question(quiz, question, actor=admin)
+        db.session.commit()
+    return quiz
+
+
+def _question_id(world: World, visitor) -> int:
+    return _quiz(world).questions[0].id
+
+
+def _attempt_id(world: World, visitor) -> int:
+    """acme's technician's open attempt of the sample quiz (made once)."""
+    from certification.attempts import start_attempt
+    from portal.models.base import utcnow
+
+    attempt, _ = start_attempt(_quiz(world), world.user("acme_tech"), utcnow())
+    db.session.commit()
+    return attempt.id
+
+
 # parameter name -> its sample value, given the world and the visiting user (or None)
 SAMPLES = {
     "partner_id": lambda w, v: w.acme.id,
@@ -140,10 +173,13 @@ SAMPLES = {
     # A published public article (KB visibility has its own truth tables).
     "slug": _article_slug,
     "number": lambda w, v: 1,  # an article's first revision
+    "code": _certification_code,
     "session_id": lambda w, v: _training_session(w).id,
     "attendee_id": _attendee_id,
     "environment_id": _environment_id,
-    "code": _certification_code,
+    "quiz_id": lambda w, v: _quiz(w).id,
+    "question_id": _question_id,
+    "attempt_id": _attempt_id,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

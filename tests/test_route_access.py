@@ -64,7 +64,17 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/environments
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/technicians
   login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/products
+  login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/quizzes
+  login ok    403   403   403   403   403   403    GET  /api/v1/quizzes/<int:quiz_id>
+  login 403   403   403   403   ok    403   ok     POST /api/v1/quizzes/<int:quiz_id>/attempts
+  login 403   403   403   403   ok    403   404    POST /api/v1/attempts/<int:attempt_id>/answers
+  login 403   403   403   403   ok    403   404    POST /api/v1/attempts/<int:attempt_id>/submit
   ok    ok    ok    ok    ok    ok    ok    ok     POST /api/v1/tokens
+
+  login ok    ok    ok    ok    ok    404   404    GET  /attempts/<int:attempt_id>
+  login 403   403   403   403   ok    403   404    POST /attempts/<int:attempt_id>/answers
+  login ok    ok    ok    ok    ok    404   404    GET  /attempts/<int:attempt_id>/result
+  login 403   403   403   403   ok    403   404    POST /attempts/<int:attempt_id>/submit
 
   login ok    403   403   ok    403   ok    403    GET  /audit/
 
@@ -144,6 +154,23 @@ ACCESS_TABLE = """
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /verify
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /verify/<code>
 
+  login ok    403   403   403   403   403   403    GET  /questions/<int:question_id>/edit
+  login ok    403   403   403   403   403   403    POST /questions/<int:question_id>/edit
+  login ok    403   403   403   403   403   403    POST /questions/<int:question_id>/remove
+  login ok    403   403   403   403   403   403    POST /questions/<int:question_id>/restore
+
+  login ok    ok    ok    ok    ok    ok    ok     GET  /quizzes
+  login ok    ok    ok    ok    ok    ok    ok     GET  /quizzes/<int:quiz_id>
+  login 403   403   403   403   ok    403   ok     POST /quizzes/<int:quiz_id>/attempts
+  login ok    403   403   403   403   403   403    GET  /quizzes/<int:quiz_id>/edit
+  login ok    403   403   403   403   403   403    POST /quizzes/<int:quiz_id>/edit
+  login ok    403   403   403   403   403   403    GET  /quizzes/<int:quiz_id>/export
+  login ok    403   403   403   403   403   403    GET  /quizzes/<int:quiz_id>/import
+  login ok    403   403   403   403   403   403    POST /quizzes/<int:quiz_id>/import
+  login ok    403   403   403   403   403   403    GET  /quizzes/<int:quiz_id>/questions
+  login ok    403   403   403   403   403   403    GET  /quizzes/<int:quiz_id>/questions/new
+  login ok    403   403   403   403   403   403    POST /quizzes/<int:quiz_id>/questions/new
+
   login ok    ok    ok    ok    ok    ok    ok     GET  /training
   login ok    403   403   403   403   403   403    GET  /training/new
   login ok    403   403   403   403   403   403    POST /training/new
@@ -156,6 +183,8 @@ ACCESS_TABLE = """
   login ok    403   403   403   403   403   403    POST /training/<int:session_id>/edit
   login ok    403   403   403   403   403   403    GET  /training/<int:session_id>/materials
   login ok    403   403   403   403   403   403    POST /training/<int:session_id>/materials
+  login ok    403   403   403   403   403   403    GET  /training/<int:session_id>/quizzes/new
+  login ok    403   403   403   403   403   403    POST /training/<int:session_id>/quizzes/new
   login ok    ok    ok    ok    ok    ok    ok     GET  /training/<int:session_id>/session.ics
   login 403   403   403   403   ok    403   ok     POST /training/<int:session_id>/sign-up
   login 403   403   403   403   ok    403   ok     POST /training/<int:session_id>/withdraw

@@ -307,6 +307,13 @@ def upgrade():
         batch_op.create_index(
             "ix_quiz_attempts_user_quiz_started", ["user_id", "quiz_id", "started_at"], unique=False
         )
+        batch_op.create_index(
+            "uq_quiz_attempts_one_open",
+            ["user_id", "quiz_id"],
+            unique=True,
+            sqlite_where=sa.text("graded_at IS NULL"),
+            postgresql_where=sa.text("graded_at IS NULL"),
+        )
 
     op.create_table(
         "quiz_questions",
@@ -503,6 +510,7 @@ def downgrade():
 
     op.drop_table("quiz_questions")
     with op.batch_alter_table("quiz_attempts", schema=None) as batch_op:
+        batch_op.drop_index("uq_quiz_attempts_one_open")
         batch_op.drop_index("ix_quiz_attempts_user_quiz_started")
         batch_op.drop_index("ix_quiz_attempts_partner_started")
         batch_op.drop_index("ix_quiz_attempts_open_deadline")
