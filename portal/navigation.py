@@ -44,6 +44,8 @@ NAV_ITEMS = (
     NavItem("Certifications", "certification.my_certifications", _roles(TECHNICIAN)),
     # Training sessions: planned by the vendor admin, read by the other vendor roles.
     NavItem("Training", "certification.training_index", VENDOR | _roles(PARTNER_ADMIN, TECHNICIAN)),
+    # Quizzes: those open to a technician; every quiz for the vendor admin who writes them.
+    NavItem("Quizzes", "certification.quizzes", _roles(VENDOR_ADMIN, TECHNICIAN)),
     # Reproduction environments: the partner's labs; every partner's for vendor staff.
     NavItem(
         "Environments", "certification.environments", VENDOR | _roles(PARTNER_ADMIN, TECHNICIAN)

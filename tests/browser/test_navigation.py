@@ -13,6 +13,7 @@ EXPECTED_NAV = {
     "vendor_admin": [
         "Partners",
         "Training",
+        "Quizzes",
         "Environments",
         "Products",
         "Users",
@@ -51,6 +52,7 @@ EXPECTED_NAV = {
         "My partner",
         "Certifications",
         "Training",
+        "Quizzes",
         "Environments",
         "Knowledge base",
         "Partner directory",
