@@ -4,6 +4,7 @@ Each test works on a scratch database of the same kind as the suite's (a new SQL
 file, or a new PostgreSQL database on the same server), never the shared test database.
 """
 
+import logging
 import os
 import uuid
 
@@ -65,3 +66,11 @@ def test_downgrade_to_base_removes_everything_and_upgrade_again_works(scratch_ap
     assert _tables() == set()
     upgrade()
     assert {t.name for t in db.metadata.sorted_tables} <= _tables()
+
+
+def test_upgrading_leaves_the_apps_own_loggers_working(scratch_app):
+    """`serve` upgrades the database in the running app: Alembic's logging set-up must not
+    disable the loggers that already exist, or every later error would go unlogged."""
+    upgrade()
+    assert not scratch_app.logger.disabled
+    assert not logging.getLogger("portal.periodic").disabled
