@@ -96,6 +96,11 @@ class Agreement(db.Model):
     business_days: Mapped[str] = mapped_column(String(40), default="mon,tue,wed,thu,fri")
     business_start: Mapped[str] = mapped_column(String(5), default="09:00")
     business_end: Mapped[str] = mapped_column(String(5), default="17:00")
+    # Public holidays of an ISO 3166 country (and optional subdivision), as the `holidays`
+    # library knows them, plus the agreement's own closed dates: ISO dates, one per line.
+    holiday_country: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    holiday_region: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    closed_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # Communication channels.
     vendor_contact: Mapped[str] = mapped_column(String(200), default="")
