@@ -166,7 +166,8 @@ def allowance(quiz: Quiz, user, now: datetime) -> Allowance:
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes == 0:
-        return f"{int(delta.total_seconds())} seconds"
+        seconds = int(delta.total_seconds())
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
     if minutes % 60 == 0:
         hours = minutes // 60
         return f"{hours} hour{'s' if hours != 1 else ''}"
