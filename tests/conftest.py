@@ -56,7 +56,20 @@ def _empty_all_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # TRUNCATE costs about 2 ms per table even when it is empty, and most tests
+            # write to a few tables: empty only those, and restart every sequence used.
+            probe = " UNION ALL ".join(
+                f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables
+            )
+            written = conn.execute(text(probe)).scalars().all()
+            if written:
+                conn.execute(text(f"TRUNCATE {', '.join(written)} CASCADE"))
+            conn.execute(
+                text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                    "FROM pg_sequences WHERE last_value IS NOT NULL"
+                )
+            )
         else:
             conn.execute(text("PRAGMA foreign_keys=OFF"))
             for name in tables:

@@ -230,6 +230,8 @@ def test_without_a_key_credentials_answer_503_and_the_jwks_is_empty(
 def test_production_without_a_key_still_serves_and_answers_503_for_credentials(
     app, acme_certification
 ):
+    from sqlalchemy.pool import NullPool
+
     from portal import create_app
     from portal.config import ProductionConfig
 
@@ -239,6 +241,8 @@ def test_production_without_a_key_still_serves_and_answers_503_for_credentials(
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         CREDENTIAL_SIGNING_KEY=None,
         CREDENTIAL_SIGNING_KEY_FILE=None,
+        # No pool: every connection closes when returned, none is left for the collector.
+        SQLALCHEMY_ENGINE_OPTIONS={"poolclass": NullPool},
     )
     with production.app_context():
         client = production.test_client()
