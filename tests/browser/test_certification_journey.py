@@ -118,6 +118,7 @@ def test_the_uncertified_technician_fails_waits_passes_and_gets_a_verifiable_cer
         )
         _choose(fieldset, {wrong})
         chosen[question_id] = wrong
+    assert "3 of 10 answered so far" in page.locator("[data-testid=save-note]").inner_text()
     page.reload()
     assert "3 of 10 answered so far" in page.locator("[data-testid=save-note]").inner_text()
     for question_id, fieldset in _questions(page).items():

@@ -3,7 +3,8 @@
  * - Each answer is saved as it is chosen: a JSON POST of that question's choices to the
  *   form's data-answers-url, with the page's CSRF token. The question says "Saved" or
  *   why not; a failed save is retried with the next change, and the form's own
- *   "Save answers" and "Submit answers" buttons send every answer anyway.
+ *   "Save answers" and "Submit answers" buttons send every answer anyway. The page's
+ *   count of questions answered follows each save.
  * - The countdown runs from the seconds the server said were left (data-remaining), not
  *   from this device's clock; when it reaches zero the form is submitted, and the server
  *   grades the attempt (late by a few seconds is within its grace).
@@ -35,6 +36,17 @@
     return ids;
   }
 
+  // The page's "n of m answered so far", kept current as answers are saved.
+  function countAnswered() {
+    var count = document.querySelector("[data-answered-count]");
+    if (!count) return;
+    var answered = 0;
+    form.querySelectorAll("[data-question]").forEach(function (question) {
+      if (question.querySelector("input:checked")) answered += 1;
+    });
+    count.textContent = String(answered);
+  }
+
   function save(fieldset) {
     var questionId = parseInt(fieldset.getAttribute("data-question"), 10);
     say(fieldset, "Saving…");
@@ -47,6 +59,7 @@
       .then(function (response) {
         if (response.ok) {
           say(fieldset, "Saved");
+          countAnswered();
           return;
         }
         return response.json().then(function (body) {
