@@ -31,7 +31,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
-from knowledge_base import spelling
+from knowledge_base import listing, spelling
 from knowledge_base.models import KINDS, STATUSES, Article, ArticleTag, TagCount
 from knowledge_base.query import (
     QUERY_MAX,
@@ -53,6 +53,7 @@ from knowledge_base.services import is_editor, readable_audiences, visibility_cl
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Product
+from portal.sorting import Sorting
 
 #: At most this many matches are counted and ranked; more show as "1,000+".
 RESULTS_MAX = 1000
@@ -193,17 +194,25 @@ def _count(backend: SearchBackend, parsed: ParsedQuery, visible: list) -> int:
 
 
 def _ranked_page(
-    backend: SearchBackend, parsed: ParsedQuery, visible: list, *, limit: int, offset: int = 0
+    backend: SearchBackend,
+    parsed: ParsedQuery,
+    visible: list,
+    *,
+    limit: int,
+    offset: int = 0,
+    sorting: Sorting | None = None,
 ) -> tuple[list[SearchHit], int]:
-    """One page of hits, best first, and how many matched (up to RESULTS_MAX + 1)."""
+    """One page of hits, best first (or in the order of `sorting`), and how many matched
+    (up to RESULTS_MAX + 1)."""
     matches, title_rank, score_order = backend.candidates(parsed, visible, RESULTS_MAX + 1)
-    rank = title_rank.label("title_rank")
-    page = db.session.execute(
-        select(matches.c.id, matches.c.score, rank, func.count().over().label("matched"))
-        .order_by(rank, score_order, matches.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    if listing.is_search_order(sorting):
+        rank = title_rank.label("title_rank")
+        ordered = select(
+            matches.c.id, matches.c.score, rank, func.count().over().label("matched")
+        ).order_by(rank, score_order, matches.c.id.desc())
+    else:
+        ordered = listing.in_order(matches, sorting, matches.c.score)
+    page = db.session.execute(ordered.limit(limit).offset(offset)).all()
     if not page:
         return [], (_count(backend, parsed, visible) if offset else 0)
     scores = {row.id: float(row.score) for row in page}
@@ -228,13 +237,20 @@ def _page_limit(per_page: int, offset: int) -> int:
 
 
 def search_articles(
-    query: str, reader, *, filters: SearchFilters | None = None, page: int = 1, per_page: int = 20
+    query: str,
+    reader,
+    *,
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    sorting: Sorting | None = None,
 ) -> SearchResults:
     """One page of the articles `reader` may see that match `query`, best first.
 
     Articles with every word if there are any, else those with some of the words; when
     none has any, `did_you_mean` may offer a spelling. Without a query, the articles
-    matching the filters, most recently updated first.
+    matching the filters, most recently updated first. Another order (`sorting`, from
+    `listing.sort_options`) sorts the same matches, the RESULTS_MAX first of them.
     """
     filters = filters or SearchFilters()
     filters.validate()
@@ -243,7 +259,7 @@ def search_articles(
     offset = (page - 1) * per_page
     clauses = _filter_clauses(filters, reader)
     if not query:
-        return _browse(reader, clauses, page, per_page, by_tag=bool(filters.tag))
+        return _browse(reader, clauses, page, per_page, by_tag=bool(filters.tag), sorting=sorting)
     parsed = parse_query(query, prefix_last=True)
     results = SearchResults(query=query, hits=[], total=0, page=page, per_page=per_page)
     if parsed.is_empty:
@@ -251,11 +267,13 @@ def search_articles(
     backend, visible = _backend(), [visibility_clause(reader), *clauses]
     parsed = _with_completions(parsed, reader)
     limit = _page_limit(per_page, offset)
-    hits, matched = _ranked_page(backend, parsed, visible, limit=limit, offset=offset)
+    hits, matched = _ranked_page(
+        backend, parsed, visible, limit=limit, offset=offset, sorting=sorting
+    )
     if not matched and parsed.has_several_words:
         results.matched = MATCHED_ANY
         hits, matched = _ranked_page(
-            backend, parsed.any_word(), visible, limit=limit, offset=offset
+            backend, parsed.any_word(), visible, limit=limit, offset=offset, sorting=sorting
         )
     results.hits, results.total = hits, min(matched, RESULTS_MAX)
     results.more = matched > RESULTS_MAX
@@ -290,19 +308,25 @@ def _did_you_mean(
     return correction
 
 
-def _browse(reader, clauses, page: int, per_page: int, *, by_tag: bool) -> SearchResults:
+def _browse(
+    reader, clauses, page: int, per_page: int, *, by_tag: bool, sorting: Sorting | None = None
+) -> SearchResults:
     visible = [visibility_clause(reader), *clauses]
     capped = select(Article.id).where(*visible).limit(RESULTS_MAX + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped))
-    listing = _backend().newest(visible, by_tag=by_tag)
-    entity = listing.column_descriptions[0]["entity"]
-    rows = db.session.execute(
-        listing.add_columns(func.substr(entity.body_text, 1, OPENING_CHARS).label("opening"))
-        .options(*_listing_options(entity))
-        .order_by(entity.updated_at.desc(), entity.id.desc())
-        .limit(_page_limit(per_page, (page - 1) * per_page))
-        .offset((page - 1) * per_page)
-    ).all()
+    newest = _backend().newest(visible, by_tag=by_tag)
+    entity = newest.column_descriptions[0]["entity"]
+    newest = newest.order_by(entity.updated_at.desc(), entity.id.desc())
+    limit, offset = _page_limit(per_page, (page - 1) * per_page), (page - 1) * per_page
+    if listing.is_search_order(sorting):
+        rows = db.session.execute(
+            newest.add_columns(func.substr(entity.body_text, 1, OPENING_CHARS).label("opening"))
+            .options(*_listing_options(entity))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    else:
+        rows = _sorted_rows(newest, entity, sorting, limit=limit, offset=offset)
     hits = [
         SearchHit(
             article=article,
@@ -319,6 +343,28 @@ def _browse(reader, clauses, page: int, per_page: int, *, by_tag: bool) -> Searc
         per_page=per_page,
         more=total > RESULTS_MAX,
     )
+
+
+def _sorted_rows(newest, entity, sorting: Sorting, *, limit: int, offset: int) -> list:
+    """A page of (article, opening) in the order of `sorting`, among the RESULTS_MAX most
+    recently updated of the articles `newest` lists."""
+    candidates = newest.with_only_columns(entity.id.label("id")).limit(RESULTS_MAX).subquery()
+    ids = [
+        row.id
+        for row in db.session.execute(
+            listing.in_order(candidates, sorting).limit(limit).offset(offset)
+        )
+    ]
+    if not ids:
+        return []
+    opening = func.substr(Article.body_text, 1, OPENING_CHARS).label("opening")
+    loaded = {
+        article.id: (article, text_)
+        for article, text_ in db.session.execute(
+            select(Article, opening).where(Article.id.in_(ids)).options(*_listing_options(Article))
+        )
+    }
+    return [loaded[i] for i in ids if i in loaded]
 
 
 # --- The service other packages call -------------------------------------------------------

@@ -5,12 +5,12 @@ their role may see); `services.visible_articles` decides, `get_visible_article_o
 loads. Editing is for the roles that write articles.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from knowledge_base import confirmations as _confirmations  # noqa: F401  (their words)
-from knowledge_base import search, services, votes
+from knowledge_base import listing, search, services, votes
 from knowledge_base.diff import revision_diff
 from knowledge_base.forms import ArticleForm, ConfirmForm, VoteForm
 from knowledge_base.models import KIND_LABELS, KINDS, STATUSES, Article
@@ -72,26 +72,65 @@ def _page_number() -> int:
         return 1
 
 
+VIEW_COOKIE = "kb_view"
+
+
+def _chosen_view() -> tuple[str, bool]:
+    """Cards or the compact list: as the link asked (remembered in a cookie), or as last
+    chosen; and whether the request chose it."""
+    asked = request.args.get("view")
+    if asked in listing.VIEWS:
+        return asked, True
+    remembered = request.cookies.get(VIEW_COOKIE)
+    return (remembered if remembered in listing.VIEWS else "cards"), False
+
+
 @bp.get("/")
 @public
 def index():
     reader = current_principal()
     filters = _filters_from_args(reader)
     query = request.args.get("q", "")
+    view, chosen = _chosen_view()
+    ranked = bool(" ".join(query.split()))
+    sorting = listing.sort_options(reader, ranked=ranked).from_request()
     results = search.search_articles(
-        query, reader, filters=filters, page=_page_number(), per_page=PER_PAGE
+        query, reader, filters=filters, page=_page_number(), per_page=PER_PAGE, sorting=sorting
     )
     products = db.session.scalars(select(Product).order_by(Product.name)).all()
-    return render_template(
-        "kb/index.html",
-        results=results,
-        page=ResultsPage(results),
-        filters=filters,
-        products=products,
-        kinds=KIND_LABELS,
-        popular_tags=search.popular_tags(reader),
-        can_edit=services.is_editor(reader),
+    tallies = (
+        listing.tallies_for([hit.article.id for hit in results.hits])
+        if view == "list" and listing.shows_tallies(reader)
+        else None
     )
+    response = make_response(
+        render_template(
+            "kb/index.html",
+            results=results,
+            page=ResultsPage(results),
+            filters=filters,
+            products=products,
+            kinds=KIND_LABELS,
+            popular_tags=search.popular_tags(reader),
+            can_edit=services.is_editor(reader),
+            view=view,
+            sorting=sorting,
+            order_words=listing.ORDER_WORDS[(sorting.key, sorting.direction)],
+            search_order=listing.is_search_order(sorting),
+            tallies=tallies,
+        )
+    )
+    if chosen:
+        response.set_cookie(
+            VIEW_COOKIE,
+            view,
+            max_age=365 * 24 * 3600,
+            path=bp.url_prefix,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response
 
 
 @bp.get("/articles/<slug>")
