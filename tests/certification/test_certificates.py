@@ -250,3 +250,25 @@ def test_rendering_never_opens_a_connection_for_a_foreign_resource(app, monkeypa
             (f"{ASSET_ORIGIN}/static/favicon.svg", "served"),
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("principal", "history_link"),
+    [
+        ("acme_tech", None),
+        ("acme_admin", "History"),
+        ("support_manager", "History"),
+        ("vendor_admin", "History and revocation"),
+    ],
+)
+def test_the_page_links_the_history_for_those_who_may_read_it(
+    app, world, acme_certification, principal, history_link
+):
+    html = (
+        signed_in(app, world.user(principal)).get(f"/certifications/{acme_certification.code}").text
+    )
+    link = f'href="/certifications/{acme_certification.code}/history">'
+    if history_link is None:
+        assert link not in html
+    else:
+        assert f"{link}{history_link}</a>" in html
