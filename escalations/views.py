@@ -2,4 +2,6 @@
 
 from flask import Blueprint
 
+from escalations import models  # noqa: F401  (registers the models with SQLAlchemy)
+
 bp = Blueprint("escalations", __name__, template_folder="templates")

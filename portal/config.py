@@ -95,6 +95,13 @@ class Config:
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
     QUIZ_COOLDOWN_OVERRIDE_S = None
 
+    # Escalations: the largest attachment accepted (bytes), and the vendor's on-call
+    # address, paged for an S1 under a 24x7 agreement (no page when unset).
+    ESCALATION_ATTACHMENT_MAX_BYTES = int(
+        os.environ.get("ESCALATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+    )
+    VENDOR_ONCALL_EMAIL = os.environ.get("VENDOR_ONCALL_EMAIL", "")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

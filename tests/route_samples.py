@@ -160,6 +160,53 @@ def _attempt_id(world: World, visitor) -> int:
     return attempt.id
 
 
+def _escalation(world: World):
+    """A submitted escalation of acme with one attachment (made once, without the gate)."""
+    from escalations.models import Attachment, Escalation
+    from escalations.storage import storage
+    from portal.models.base import utcnow
+
+    escalation = db.session.scalar(db.select(Escalation).where(Escalation.title == "Sample"))
+    if escalation is None:
+        technician = world.user("acme_tech")
+        escalation = Escalation(
+            partner_id=world.acme.id,
+            customer_id=world.acme_customer.id,
+            product_id=world.product.id,
+            release_id=world.product.releases[0].id,
+            environment_id=_environment_id(world, None),
+            submitter_id=technician.id,
+            drafted_by_id=technician.id,
+            title="Sample",
+            severity="S3",
+            status="submitted",
+            submitted_at=utcnow(),
+        )
+        db.session.add(escalation)
+        db.session.flush()
+        attachment = Attachment(
+            escalation_id=escalation.id,
+            uploaded_by_id=technician.id,
+            file_name="sample.log",
+            content_type="text/plain",
+            size=4,
+            sha256="0" * 64,
+        )
+        db.session.add(attachment)
+        storage().put(attachment, b"log\n")
+        db.session.commit()
+    return escalation
+
+
+def _attachment_id(world: World, visitor) -> int:
+    from escalations.models import Attachment
+
+    escalation = _escalation(world)
+    return db.session.scalar(
+        db.select(Attachment.id).where(Attachment.escalation_id == escalation.id)
+    )
+
+
 # parameter name -> its sample value, given the world and the visiting user (or None)
 SAMPLES = {
     "partner_id": lambda w, v: w.acme.id,
@@ -180,6 +227,8 @@ SAMPLES = {
     "quiz_id": lambda w, v: _quiz(w).id,
     "question_id": _question_id,
     "attempt_id": _attempt_id,
+    "escalation_id": lambda w, v: _escalation(w).id,
+    "attachment_id": _attachment_id,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

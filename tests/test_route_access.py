@@ -70,6 +70,13 @@ ACCESS_TABLE = """
   login 403   403   403   403   ok    403   404    POST /api/v1/attempts/<int:attempt_id>/answers
   login 403   403   403   403   ok    403   404    POST /api/v1/attempts/<int:attempt_id>/submit
   ok    ok    ok    ok    ok    ok    ok    ok     POST /api/v1/tokens
+  login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/escalations
+  login 403   403   403   403   ok    403   ok     POST /api/v1/escalations
+  login ok    ok    ok    ok    ok    404   404    GET  /api/v1/escalations/<int:escalation_id>
+  login ok    ok    ok    ok    ok    404   404    POST /api/v1/escalations/<int:escalation_id>/attachments
+  login ok    ok    ok    ok    ok    404   404    GET  /api/v1/escalations/<int:escalation_id>/attachments/<int:attachment_id>
+  login ok    ok    ok    ok    ok    404   404    POST /api/v1/escalations/<int:escalation_id>/comments
+  login ok    ok    ok    ok    ok    404   404    POST /api/v1/escalations/<int:escalation_id>/transitions
 
   login ok    ok    ok    ok    ok    404   404    GET  /attempts/<int:attempt_id>
   login 403   403   403   403   ok    403   404    POST /attempts/<int:attempt_id>/answers
