@@ -102,6 +102,10 @@ ACCESS_TABLE = """
   login 403   403   403   ok    403   404   403    POST /environments/<int:environment_id>/retire
   login ok    ok    ok    403   403   403   403    POST /environments/<int:environment_id>/verify
 
+  login ok    ok    ok    ok    ok    ok    ok     GET  /escalations
+  login 403   403   403   403   ok    403   ok     GET  /escalations/new
+  login 403   403   403   403   ok    403   ok     POST /escalations/new
+
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /forgot-password
   ok    ok    ok    ok    ok    ok    ok    ok     POST /forgot-password
 
