@@ -195,7 +195,11 @@ def check_submission(submitter: User, data: EscalationInput, now=None) -> Passed
             "customization_involved",
             "A problem that involves your customisation and does not reproduce on the vanilla "
             "product is yours to handle under the agreement.",
-            fields={"reproduction.customization_involved": "Must be false."},
+            fields={
+                "reproduction.customization_involved": (
+                    "Only a problem without your customisation can be escalated."
+                )
+            },
             how_to="Reproduce it without the customisation on your vanilla environment.",
         )
 

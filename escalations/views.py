@@ -12,13 +12,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
+from certification.models import Certification
+from certification.status import current_clause
 from escalations import models  # noqa: F401  (registers the models with SQLAlchemy)
 from escalations.clock import sla_state
 from escalations.forms import EscalationForm
 from escalations.gate import GateRefusal
 from escalations.models import STATUSES, Escalation
-from escalations.scope import visible_escalations
+from escalations.records import attachments_of, deflection_log, timeline
+from escalations.scope import get_visible_escalation_or_404, visible_escalations
 from escalations.services import submit_escalation
+from escalations.storage import attachment_download
 from portal.access import current_principal, roles_required, signed_in
 from portal.errors import DomainError
 from portal.extensions import db
@@ -36,9 +40,19 @@ bp = Blueprint("escalations", __name__, template_folder="templates")
 OPEN = ("submitted", "accepted", "waiting_on_partner")
 #: A running clock with less than this left is marked nearly due on the queue.
 NEARLY_DUE = timedelta(hours=2)
-STATUS_CHOICES = [("open", "Open (submitted, accepted, waiting)"), ("", "Any status")] + [
+STATUS_CHOICES = [("open", "Open"), ("", "Any status")] + [
     (status, status.replace("_", " ").capitalize()) for status in STATUSES
 ]
+
+
+def _holds_a_certification(user) -> bool:
+    """Whether `user` holds any current certification (the gate then checks the product)."""
+    found = db.session.scalar(
+        select(Certification.id)
+        .where(Certification.user_id == user.id, current_clause(utcnow().date()))
+        .limit(1)
+    )
+    return found is not None
 
 
 def _form_page(form, partner, refusal=None, status: int = 200):
@@ -48,6 +62,7 @@ def _form_page(form, partner, refusal=None, status: int = 200):
         "escalations/new.html",
         form=form,
         refusal=refusal,
+        certified=_holds_a_certification(current_principal()),
         agreement=agreement,
         cover_label=COVER_LABELS.get(agreement.out_of_hours_cover, "") if agreement else "",
     ), status
@@ -174,3 +189,28 @@ def queue():
         status_choices=STATUS_CHOICES,
         sla_of=lambda escalation: queue_sla(escalation, now),
     )
+
+
+@bp.get("/escalations/<int:escalation_id>")
+@signed_in
+def detail(escalation_id: int):
+    principal = current_principal()
+    escalation = get_visible_escalation_or_404(escalation_id, principal)
+    now = utcnow()
+    return render_template(
+        "escalations/detail.html",
+        escalation=escalation,
+        sla=queue_sla(escalation, now),
+        clocks=sla_state(escalation, now),
+        timeline=timeline(escalation, principal),
+        attachments=attachments_of(escalation),
+        deflections=deflection_log(escalation),
+    )
+
+
+@bp.get("/escalations/<int:escalation_id>/attachments/<int:attachment_id>")
+@signed_in
+def attachment(escalation_id: int, attachment_id: int):
+    """The file, as an attachment (never rendered inline), to those who see the escalation."""
+    escalation = get_visible_escalation_or_404(escalation_id, current_principal())
+    return attachment_download(escalation, attachment_id)

@@ -105,6 +105,8 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    ok    ok     GET  /escalations
   login 403   403   403   403   ok    403   ok     GET  /escalations/new
   login 403   403   403   403   ok    403   ok     POST /escalations/new
+  login ok    ok    ok    ok    ok    404   404    GET  /escalations/<int:escalation_id>
+  login ok    ok    ok    ok    ok    404   404    GET  /escalations/<int:escalation_id>/attachments/<int:attachment_id>
 
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /forgot-password
   ok    ok    ok    ok    ok    ok    ok    ok     POST /forgot-password

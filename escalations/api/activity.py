@@ -4,8 +4,7 @@ Each route loads the escalation within the caller's scope (404 otherwise), then 
 one service; the request commits once.
 """
 
-from flask import Response, abort, current_app, request
-from sqlalchemy import select
+from flask import current_app, request
 
 from escalations import services
 from escalations.api import blp
@@ -16,10 +15,9 @@ from escalations.api.schemas import (
     EscalationDetailSchema,
     EscalationTransitionSchema,
 )
-from escalations.models import Attachment
 from escalations.records import attachment_record, comment_record, detail_record
 from escalations.scope import get_visible_escalation_or_404
-from escalations.storage import storage
+from escalations.storage import attachment_download
 from portal.access import current_principal, signed_in
 from portal.errors import DomainError
 from portal.extensions import db
@@ -131,15 +129,4 @@ def add_attachment(escalation_id: int):
 def download_attachment(escalation_id: int, attachment_id: int):
     """The file, as an attachment (never rendered inline)."""
     escalation = get_visible_escalation_or_404(escalation_id, current_principal())
-    attachment = db.session.scalar(
-        select(Attachment).where(
-            Attachment.id == attachment_id, Attachment.escalation_id == escalation.id
-        )
-    )
-    if attachment is None:
-        abort(404)
-    response = Response(storage().get(attachment), mimetype=attachment.content_type)
-    response.headers.set("Content-Disposition", "attachment", filename=attachment.file_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_download(escalation, attachment_id)

@@ -197,3 +197,19 @@ def test_the_queue_runs_the_same_queries_for_2_or_5_escalations(app, esc, count_
         services.assign(escalation, esc.user("vendor_admin"), engineer)
     db.session.commit()
     assert queries(5) == two
+
+
+def test_an_uncertified_technician_is_told_before_typing_and_how_to_get_there(app, esc):
+    newbie = signed_in(app, esc.user("acme_newbie")).get("/escalations/new").get_data(as_text=True)
+    assert 'data-testid="not-certified"' in newbie
+    assert 'href="/quizzes"' in newbie
+    certified = signed_in(app, esc.user("acme_tech")).get("/escalations/new")
+    assert 'data-testid="not-certified"' not in certified.get_data(as_text=True)
+
+
+def test_a_refusal_without_a_link_still_says_how_to_get_there(app, esc):
+    client = signed_in(app, esc.user("acme_tech"))
+    data = {**form_data(esc, no_customization=None), "csrf_token": _csrf(client)}
+    html = client.post("/escalations/new", data=data).get_data(as_text=True)
+    assert "Reproduce it without the customisation on your vanilla environment." in html
+    assert "Only a problem without your customisation can be escalated." in html
