@@ -212,9 +212,9 @@ def _endpoint(app, path: str) -> str | None:
     return endpoint
 
 
-def _pages_to_check(app, page, base: str, extra: list[str]) -> list[str]:
-    """The home page, the navigation's entries (under "More" or not) and the user menu's,
-    then every page one click away from those: one page per endpoint, then `extra`."""
+def _pages_to_check(app, page, base: str, extra: list[str]) -> tuple[list[str], list[str]]:
+    """The home page, the navigation's entries (under "More" or not) and the user menu's;
+    then every page one click away from those (one page per endpoint) and `extra`."""
     page.set_viewport_size(DESKTOP)
     page.goto(base + "/")
     first = ["/", *_same_site_paths(page, base, "nav.navbar")]
@@ -223,14 +223,16 @@ def _pages_to_check(app, page, base: str, extra: list[str]) -> list[str]:
         if _endpoint(app, path) not in seen:
             seen.add(_endpoint(app, path))
             pages.append(path)
-    for path in list(pages):
+    first_level = list(pages)
+    for path in first_level:
         page.goto(base + path)
         for link in _same_site_paths(page, base):
             endpoint = _endpoint(app, link)
             if endpoint is not None and endpoint not in seen:
                 seen.add(endpoint)
                 pages.append(link)
-    return pages + [path for path in extra if path not in pages]
+    deeper = pages[len(first_level) :] + [path for path in extra if path not in pages]
+    return first_level, deeper
 
 
 @pytest.mark.parametrize("who", list(DEMO_ACCOUNTS))
@@ -246,11 +248,16 @@ def test_every_page_a_demo_role_reaches_passes_axe(app, live_server, page, axe, 
         sign_in(page, live_server, user, password=DEMO_PASSWORD)
     extra = EXTRA_PAGES + (EDITOR_PAGES if who in ("vendor_admin", "vendor_engineer") else [])
     extra = [path.format(code_article=code_article.slug) for path in extra]
-    pages = _pages_to_check(app, page, live_server, extra)
+    first_level, deeper = _pages_to_check(app, page, live_server, extra)
+    pages = first_level + deeper
     assert len(pages) >= 5, pages
+    # The pages the navigation leads to on a desktop and a phone; those further in, where
+    # a layout is shared with a page already seen at both widths, on the phone only (the
+    # narrow layout is where names go missing and tables overflow).
+    both, phone_only = (("desktop", DESKTOP), ("phone", PHONE)), (("phone", PHONE),)
     found = {}
     for path in pages:
-        for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        for name, viewport in both if path in first_level else phone_only:
             page.set_viewport_size(viewport)
             response = page.goto(live_server + path)
             if response.status != 200:

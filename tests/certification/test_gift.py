@@ -184,7 +184,7 @@ class _Row:
         self.choices = q.choices
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(questions().filter(lambda q: not question_errors(q)), min_size=1, max_size=4))
 def test_export_then_import_gives_the_same_bank(bank):
     bank = [q.normalised() for q in bank]
