@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -22,6 +22,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail import enqueue_mail
 from portal.models import Release
+from portal.time_zones import is_known_zone
 
 TITLE_MIN, TITLE_MAX = 3, 200
 DESCRIPTION_MAX = 5000
@@ -48,21 +49,7 @@ NOTIFIED_FIELDS = ("starts_at", "ends_at", "timezone", "location", "video_url")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-# --- Time zones --------------------------------------------------------------------------
-
-
-def is_known_zone(name: str) -> bool:
-    if name != "UTC" and name not in available_timezones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def zone_names() -> list[str]:
-    return sorted(available_timezones() | {"UTC"})
+# --- Time zones (the names accepted: portal.time_zones) ----------------------------------
 
 
 def wall_clock_to_utc(local: datetime, zone: ZoneInfo) -> datetime | None:

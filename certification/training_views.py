@@ -25,7 +25,6 @@ from certification.training import (
     has_attempts,
     session_state,
     update_session,
-    zone_names,
 )
 from certification.training_attendance import attendance_problem, attendee_of
 from certification.training_forms import (
@@ -64,6 +63,7 @@ from portal.models.base import utcnow
 from portal.pagination import paginate_rows
 from portal.partners.forms import show_domain_errors
 from portal.roles import PARTNER_ADMIN, TECHNICIAN, VENDOR_ADMIN
+from portal.time_zones import zone_names
 
 #: How many attendees a session page lists, and candidate materials the picker shows.
 ATTENDEES_PER_PAGE = 50

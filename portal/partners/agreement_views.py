@@ -28,9 +28,10 @@ from portal.partners.blueprint import (
     own_partner_id,
     refused,
 )
-from portal.partners.forms import ReturnAgreementForm, agreement_form, timezone_names
+from portal.partners.forms import ReturnAgreementForm, agreement_form
 from portal.partners.presentation import SEVERITY_LABELS, comparison_base, terms_diff
 from portal.roles import PARTNER_ADMIN, VENDOR_ADMIN
+from portal.time_zones import zone_names
 
 
 def _agreement_url(agreement: Agreement) -> str:
@@ -107,7 +108,7 @@ def propose_version(partner_id):
         source=source,
         revising=source_id is not None,
         pending=partner.pending_agreement,
-        timezones=timezone_names(),
+        timezones=zone_names(),
         severity_labels=SEVERITY_LABELS,
     ), status
 

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select
 
@@ -29,6 +28,7 @@ from portal.models.agreements import (
 )
 from portal.models.base import utcnow
 from portal.signals import agreement_in_force
+from portal.time_zones import is_known_zone
 
 TERM_FIELDS = (
     "customer_owner",
@@ -113,16 +113,6 @@ class AgreementTerms:
         return data
 
 
-def _valid_timezone(name: str) -> bool:
-    if name not in available_timezones() and name != "UTC":
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 #: Free-text terms: None (a field left out of a post) is the same as empty.
 TEXT_TERMS = (
     "troubleshooting_required",
@@ -189,7 +179,7 @@ def validate_terms(terms: AgreementTerms) -> None:
             f"At least one month, and {MAX_VALIDITY_MONTHS} at most."
         )
     if terms.coverage == "business_hours":
-        if not _valid_timezone(terms.timezone):
+        if not is_known_zone(terms.timezone):
             errors["timezone"] = "Unknown time zone (use a name such as Europe/Paris)."
         days = [d for d in terms.business_days.split(",") if d]
         if not days or any(d not in WEEKDAYS for d in days):
@@ -205,7 +195,7 @@ def validate_terms(terms: AgreementTerms) -> None:
             and (time.fromisoformat(terms.business_start) >= time.fromisoformat(terms.business_end))
         ):
             errors["business_end"] = "The working day must end after it starts."
-    elif not _valid_timezone(terms.timezone or "UTC"):
+    elif not is_known_zone(terms.timezone or "UTC"):
         errors["timezone"] = "Unknown time zone."
     for severity in SEVERITIES:
         first, resolution = terms.sla.get(severity, (None, None))

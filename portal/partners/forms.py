@@ -6,7 +6,6 @@ form's fields with `show_domain_errors`, so every message appears next to its in
 """
 
 from decimal import Decimal
-from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -379,10 +378,6 @@ def agreement_form(products, terms: AgreementTerms | None = None) -> AgreementFo
     ProductAgreementForm.minimum_fields = minimum_fields
     data = terms_as_form_data(terms) if terms is not None else None
     return ProductAgreementForm(data=data)
-
-
-def timezone_names() -> list[str]:
-    return sorted(available_timezones() | {"UTC"})
 
 
 class ReturnAgreementForm(FlaskForm):
