@@ -11,13 +11,10 @@ database, as the grader does.
 
 import io
 import re
-import subprocess
 import time
 from datetime import timedelta
 
 import pytest
-import zxingcpp
-from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -26,6 +23,7 @@ from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.models.base import utcnow
 from tests.browser.conftest import sign_in
+from tests.certification.pdf_support import qr_payloads
 
 pytestmark = pytest.mark.browser
 
@@ -77,17 +75,6 @@ def _start(page) -> int:
 def _pdf_text(pdf: bytes) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
-
-
-def _qr_payloads(pdf: bytes, tmp_path) -> list[str]:
-    (tmp_path / "certificate.pdf").write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "100", "-singlefile", "certificate.pdf", "page"],
-        cwd=tmp_path,
-        check=True,
-    )
-    with Image.open(tmp_path / "page.png") as image:
-        return [found.text for found in zxingcpp.read_barcodes(image)]
 
 
 def test_the_uncertified_technician_fails_waits_passes_and_gets_a_verifiable_certificate(
@@ -176,7 +163,7 @@ def test_the_uncertified_technician_fails_waits_passes_and_gets_a_verifiable_cer
     assert re.search(rf"verification code {re.escape(code)} ", text, re.IGNORECASE), text
     assert f"This certifies that {newbie.name} of Acme Integrations" in text
     verify_url = f"{live_server}/verify/{code}"
-    assert _qr_payloads(pdf, tmp_path) == [verify_url]
+    assert qr_payloads(pdf, tmp_path) == [verify_url]
 
     # Whoever scans it, signed in or not (here not), reads that the certification is valid.
     page.context.clear_cookies()

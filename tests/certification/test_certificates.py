@@ -3,12 +3,9 @@ and the PDF renderer that reads nothing but the app's static files."""
 
 import io
 import socket
-import subprocess
 from datetime import timedelta
 
 import pytest
-import zxingcpp
-from PIL import Image
 from pypdf import PdfReader
 
 from certification.certificate_pdf import certificate_html
@@ -16,6 +13,7 @@ from certification.revocation import revoke_certification
 from portal.extensions import db
 from portal.pdf import ASSET_ORIGIN, ResourceRefused, StaticFilesOnly, render_pdf
 from tests.certification.conftest import ISSUED_ON
+from tests.certification.pdf_support import qr_payloads
 from tests.factories import make_user, signed_in
 
 # Who may open a certificate of acme's technician (page and PDF alike).
@@ -87,17 +85,6 @@ def _text(pdf: bytes) -> str:
     return " ".join(reader.pages[0].extract_text().split())
 
 
-def _qr_payloads(pdf: bytes, tmp_path) -> list[str]:
-    (tmp_path / "certificate.pdf").write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "100", "-singlefile", "certificate.pdf", "page"],
-        cwd=tmp_path,
-        check=True,
-    )
-    with Image.open(tmp_path / "page.png") as image:
-        return [found.text for found in zxingcpp.read_barcodes(image)]
-
-
 def test_the_pdf_holds_holder_partner_product_release_dates_and_code(
     app, world, acme_certification, freeze_today
 ):
@@ -130,9 +117,7 @@ def test_the_pdf_is_one_a4_landscape_page_styled_by_the_print_stylesheet(
 
 def test_the_qr_code_holds_the_public_verification_url(app, world, acme_certification, tmp_path):
     pdf = _pdf(signed_in(app, world.user("acme_tech")), acme_certification.code)
-    assert _qr_payloads(pdf, tmp_path) == [
-        f"http://127.0.0.1:5000/verify/{acme_certification.code}"
-    ]
+    assert qr_payloads(pdf, tmp_path) == [f"http://127.0.0.1:5000/verify/{acme_certification.code}"]
 
 
 def test_the_qr_code_uses_the_configured_public_address(
@@ -140,7 +125,7 @@ def test_the_qr_code_uses_the_configured_public_address(
 ):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://partners.example.com/")
     pdf = _pdf(signed_in(app, world.user("acme_tech")), acme_certification.code)
-    assert _qr_payloads(pdf, tmp_path) == [
+    assert qr_payloads(pdf, tmp_path) == [
         f"https://partners.example.com/verify/{acme_certification.code}"
     ]
     assert "https://partners.example.com/verify/" in _text(pdf)
