@@ -5,7 +5,8 @@ The calendar arithmetic (business hours, working days, holidays) is `escalations
 this module only decides when to start, stop and move the clocks.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from escalations import sla
 from escalations.models import Escalation
@@ -82,3 +83,33 @@ def sla_state(escalation: Escalation, now: datetime) -> dict:
         "paused": escalation.paused_at is not None,
         "breached": bool(first_breached or resolution_breached),
     }
+
+
+#: Open: the SLA clocks run (or are paused, waiting on the partner).
+OPEN = ("submitted", "accepted", "waiting_on_partner")
+#: A running clock with less than this left is nearly due (the queue marks it).
+NEARLY_DUE = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class QueueSla:
+    due: datetime | None
+    state: str  # breached, nearly_due, paused, running or none
+
+
+def queue_sla(escalation: Escalation, now: datetime) -> QueueSla:
+    state = sla_state(escalation, now)
+    due = (
+        escalation.first_response_due
+        if escalation.first_response_at is None
+        else escalation.resolution_due
+    )
+    if escalation.status not in OPEN:
+        return QueueSla(due, "breached" if state["breached"] else "none")
+    if state["breached"]:
+        return QueueSla(due, "breached")
+    if state["paused"]:
+        return QueueSla(due, "paused")
+    if due is not None and due - now <= NEARLY_DUE:
+        return QueueSla(due, "nearly_due")
+    return QueueSla(due, "running" if due is not None else "none")
