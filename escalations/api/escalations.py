@@ -6,10 +6,9 @@ own partner's (drafts included); anything else is a 404. Creating runs the one g
 """
 
 from flask import jsonify, request
-from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from escalations import idempotency
+from escalations import idempotency, search
 from escalations.api import blp
 from escalations.api.schemas import (
     EscalationCreateSchema,
@@ -18,7 +17,7 @@ from escalations.api.schemas import (
     ReproductionInSchema,
 )
 from escalations.gate import EscalationInput
-from escalations.models import STATUSES, Comment, Escalation
+from escalations.models import STATUSES, Escalation
 from escalations.records import detail_record, escalation_record, list_options
 from escalations.scope import get_visible_escalation_or_404, visible_escalations
 from escalations.services import submit_escalation
@@ -42,31 +41,10 @@ LIST_PARAMETERS = [
         "in": "query",
         "name": "q",
         "schema": {"type": "string", "maxLength": Q_MAX},
-        "description": "Words in the title, the reproduction or partner-visible comments",
+        "description": "Words in the title, the reproduction or comments (partner users: "
+        "partner-visible comments only), web-search syntax; ranked, title matches first",
     },
 ]
-
-
-def _like(words: str):
-    """Every word appears in the title, the reproduction or a partner-visible comment."""
-    clauses = []
-    for word in words.split()[:10]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        in_comments = Escalation.id.in_(
-            select(Comment.escalation_id).where(
-                Comment.internal.is_(False), Comment.body.ilike(pattern, escape="\\")
-            )
-        )
-        clauses.append(
-            or_(
-                Escalation.title.ilike(pattern, escape="\\"),
-                Escalation.steps_to_reproduce.ilike(pattern, escape="\\"),
-                Escalation.expected_result.ilike(pattern, escape="\\"),
-                Escalation.actual_result.ilike(pattern, escape="\\"),
-                in_comments,
-            )
-        )
-    return clauses
 
 
 def _filtered(stmt):
@@ -93,8 +71,6 @@ def _filtered(stmt):
     q = (request.args.get("q") or "").strip()
     if len(q) > Q_MAX:
         errors["q"] = f"At most {Q_MAX} characters."
-    elif q:
-        stmt = stmt.where(*_like(q))
     if errors:
         raise DomainError("invalid_query", "Invalid filters.", status=400, fields=errors)
     return stmt
@@ -105,13 +81,13 @@ def _filtered(stmt):
 @blp.response(200, page_schema(EscalationSchema))
 @blp.doc(security=SECURITY, parameters=PAGE_PARAMETERS + LIST_PARAMETERS)
 def list_escalations():
-    """Escalations the caller may see, the newest first, filtered."""
+    """Escalations the caller may see, filtered: the newest first, or with `q` the best
+    matches first (title matches before the others)."""
+    principal = current_principal()
     now = utcnow()
-    stmt = (
-        _filtered(visible_escalations(current_principal()))
-        .options(*list_options())
-        .order_by(Escalation.id.desc())
-    )
+    stmt = _filtered(visible_escalations(principal)).options(*list_options())
+    q = search.cleaned_query(request.args.get("q"))
+    stmt = search.ranked(stmt, q, principal) if q else stmt.order_by(Escalation.id.desc())
     return paginate(stmt, lambda escalation: escalation_record(escalation, now))
 
 
