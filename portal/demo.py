@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Partner, Product, User
+from portal.models.base import utcnow
 from portal.partners.agreements import AgreementTerms, accept_agreement, propose_agreement
 from portal.partners.services import PartnerInput, save_customer, save_partner
 from portal.products.services import save_product, save_release
@@ -95,6 +96,7 @@ def _seed_partners(world):
     admin = world["users"]["admin@vendor.example"]
     server = world["products"]["orbit-server"]
     mobile = world["products"]["orbit-mobile"]
+    year = utcnow().year
     world["partners"] = {}
     for slug, name, region, domain, coverage, customers in (
         (
@@ -136,6 +138,10 @@ def _seed_partners(world):
             fixed_fee=None if slug == "acme" else Decimal("4500.00"),
             coverage=coverage,
             timezone="Europe/Berlin" if slug == "acme" else "America/New_York",
+            # Business hours (globex's) skip New York's public holidays and two closed days.
+            holiday_country="" if coverage == "24x7" else "US",
+            holiday_region="" if coverage == "24x7" else "NY",
+            closed_dates="" if coverage == "24x7" else f"{year}-12-24\n{year}-12-31",
             vendor_contact="Max Manager <manager@vendor.example>",
             partner_contact=f"{partner_admin.name} <{partner_admin.email}>",
             out_of_hours_cover="senior_engineer" if coverage == "24x7" else "none",

@@ -10,6 +10,7 @@ from portal.access import current_principal, roles_required, signed_in
 from portal.confirm import ask_to_confirm, confirmation, is_confirmed
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.holiday_calendar import holiday_countries
 from portal.ids import query_id
 from portal.models import Agreement, Product
 from portal.partners.agreements import (
@@ -109,6 +110,7 @@ def propose_version(partner_id):
         revising=source_id is not None,
         pending=partner.pending_agreement,
         timezones=zone_names(),
+        holiday_countries=sorted(holiday_countries()),
         severity_labels=SEVERITY_LABELS,
     ), status
 

@@ -7,6 +7,7 @@ proposed -> withdrawn (vendor admin takes the proposal back)
 """
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
@@ -16,6 +17,12 @@ from sqlalchemy import func, select
 from portal.audit import record_change
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.holiday_calendar import (
+    check_holiday_place,
+    format_closed_dates,
+    holiday_countries,
+    parse_closed_dates,
+)
 from portal.models import Agreement, Partner, Product, ProductMinimum, SlaTarget
 from portal.models.agreements import (
     COVERAGES,
@@ -47,6 +54,9 @@ TERM_FIELDS = (
     "business_days",
     "business_start",
     "business_end",
+    "holiday_country",
+    "holiday_region",
+    "closed_dates",
     "vendor_contact",
     "partner_contact",
     "out_of_hours_cover",
@@ -59,6 +69,8 @@ MAX_AMOUNT = Decimal("9999999999.99")
 MAX_MINUTES = 366 * 24 * 60
 MAX_MINIMUM = 10_000
 MAX_VALIDITY_MONTHS = 120
+#: The agreement keeps a holiday region's code in 10 characters.
+REGION_MAX = 10
 
 DEFAULT_SLA = {  # minutes: (first response, resolution)
     "S1": (60, 8 * 60),
@@ -86,6 +98,11 @@ class AgreementTerms:
     business_days: str = "mon,tue,wed,thu,fri"
     business_start: str = "09:00"
     business_end: str = "17:00"
+    #: Public holidays skipped by business-hours clocks: an ISO 3166 country (and region).
+    holiday_country: str = ""
+    holiday_region: str = ""
+    #: The agreement's own closed dates, one YYYY-MM-DD per line.
+    closed_dates: str = ""
     vendor_contact: str = ""
     partner_contact: str = ""
     out_of_hours_cover: str = "none"
@@ -122,6 +139,9 @@ TEXT_TERMS = (
     "timezone",
     "business_start",
     "business_end",
+    "holiday_country",
+    "holiday_region",
+    "closed_dates",
 )
 
 
@@ -141,13 +161,43 @@ def normalise_terms(terms: AgreementTerms) -> AgreementTerms:
         terms.fee_percentage = None
     if terms.coverage == "24x7":
         terms.business_days = terms.business_start = terms.business_end = ""
+        terms.holiday_country = terms.holiday_region = terms.closed_dates = ""
     else:  # the days in week order, once each (unknown ones are left for validation)
         days = [d for d in (terms.business_days or "").split(",") if d]
         unknown = [d for d in days if d not in WEEKDAYS]
         terms.business_days = ",".join([d for d in WEEKDAYS if d in days] + unknown)
+        _normalise_calendar(terms)
     if terms.out_of_hours_cover == "none":
         terms.out_of_hours_response_minutes = terms.out_of_hours_extra_cost = None
     return terms
+
+
+def _normalise_calendar(terms: AgreementTerms) -> None:
+    """The holiday country in capitals, its region as the `holidays` library spells it, the
+    closed dates sorted one per line (text that is not dates is left for validation)."""
+    terms.holiday_country = terms.holiday_country.upper()
+    regions = holiday_countries().get(terms.holiday_country, ())
+    wanted = terms.holiday_region.casefold()
+    terms.holiday_region = next(
+        (r for r in regions if r.casefold() == wanted), terms.holiday_region
+    )
+    with suppress(ValueError):
+        terms.closed_dates = format_closed_dates(parse_closed_dates(terms.closed_dates))
+
+
+def _calendar_errors(terms: AgreementTerms) -> dict[str, str]:
+    """The public holidays' country and region, and the closed dates, of business hours."""
+    errors = check_holiday_place(terms.holiday_country, terms.holiday_region)
+    if "holiday_region" not in errors and len(terms.holiday_region) > REGION_MAX:
+        errors["holiday_region"] = (
+            f"{terms.holiday_region} is a local holiday calendar, not a region code; use a "
+            f"code of at most {REGION_MAX} characters."
+        )
+    try:
+        parse_closed_dates(terms.closed_dates)
+    except ValueError as exc:
+        errors["closed_dates"] = str(exc)
+    return errors
 
 
 def validate_terms(terms: AgreementTerms) -> None:
@@ -195,6 +245,7 @@ def validate_terms(terms: AgreementTerms) -> None:
             and (time.fromisoformat(terms.business_start) >= time.fromisoformat(terms.business_end))
         ):
             errors["business_end"] = "The working day must end after it starts."
+        errors.update(_calendar_errors(terms))
     elif not is_known_zone(terms.timezone or "UTC"):
         errors["timezone"] = "Unknown time zone."
     for severity in SEVERITIES:

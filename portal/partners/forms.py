@@ -55,6 +55,8 @@ NOT_ASSIGNED = ("", "— not assigned —")
 # judge what is sensible, these only keep a typo from overflowing the database.
 WHOLE_NUMBER = NumberRange(max=2_000_000_000, message="That number is too large.")
 AMOUNT = NumberRange(max=9_999_999_999, message="That amount is too large.")
+#: Room for the most closed dates an agreement keeps, one per line, and some blank lines.
+CLOSED_DATES_TEXT_MAX = 12_000
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -282,6 +284,26 @@ class AgreementForm(FlaskForm):
         validators=[Length(max=5)],
         render_kw={"type": "time"},
         description="For business-hours coverage only.",
+    )
+    holiday_country = StringField(
+        "Public holidays of (country)",
+        description="A two-letter ISO code such as DE or US; blank for no public holidays.",
+        render_kw={"list": "holiday-countries", "autocomplete": "off", "maxlength": 2},
+    )
+    holiday_region = StringField(
+        "Region",
+        description="Optional: a state or province code such as BY or NY, for its own "
+        "holidays too.",
+        render_kw={"autocomplete": "off", "maxlength": 10},
+    )
+    closed_dates = TextAreaField(
+        "Also closed on",
+        validators=[
+            Length(max=CLOSED_DATES_TEXT_MAX, message="Too long for a list of closed dates.")
+        ],
+        description="The agreement's own closed dates (a company holiday, a shutdown): "
+        "one YYYY-MM-DD per line.",
+        render_kw={"rows": 3, "placeholder": "2026-12-24\n2026-12-31"},
     )
 
     # Communication channels.

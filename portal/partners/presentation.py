@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from portal.holiday_calendar import parse_closed_dates
 from portal.models import Agreement
 from portal.models.agreements import SEVERITIES, WEEKDAYS
 
@@ -47,6 +48,9 @@ TERM_LABELS = {
     "business_days": "Working days",
     "business_start": "Working day starts",
     "business_end": "Working day ends",
+    "holiday_country": "Public holidays of",
+    "holiday_region": "Public holidays of the region",
+    "closed_dates": "Also closed on",
     "vendor_contact": "Vendor contact",
     "partner_contact": "Partner contact",
     "out_of_hours_cover": "Out-of-hours cover",
@@ -85,6 +89,15 @@ def days_text(days: str) -> str:
     return ", ".join(WEEKDAY_LABELS[d] for d in chosen)
 
 
+def closed_dates_text(text: str) -> str:
+    """'24 Dec 2026, 31 Dec 2026': the agreement's own closed dates, as dates read."""
+    try:
+        days = parse_closed_dates(text)
+    except ValueError:  # kept before the form checked it: shown as written
+        return ", ".join(line.strip() for line in text.splitlines() if line.strip())
+    return ", ".join(f"{d.day} {d:%b %Y}" for d in days) or "—"
+
+
 def money_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
@@ -111,6 +124,8 @@ def term_text(name: str, value) -> str:
         return COVERAGE_LABELS.get(value, value)
     if name == "business_days":
         return days_text(value)
+    if name == "closed_dates":
+        return closed_dates_text(value)
     if name == "out_of_hours_cover":
         return COVER_LABELS.get(value, value)
     if name == "out_of_hours_response_minutes":
