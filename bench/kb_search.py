@@ -54,30 +54,38 @@ def _free_port() -> int:
 
 
 @contextmanager
-def scratch_database(server_url: str | None, articles: int, workdir: Path):
-    """Yield the URL of an empty database for one size; remove it afterwards."""
+def scratch_database(server_url: str | None, articles: int, workdir: Path, keep: bool):
+    """Yield (URL, whether it already holds this size's KB) for one size; remove it
+    afterwards unless `keep`, which names it by its size so that the next run with
+    `keep` reuses it instead of building it again."""
     if not server_url:
-        yield f"sqlite:///{workdir / f'kb-{articles}.sqlite'}"
+        path = workdir / f"kb-{articles}.sqlite"
+        yield f"sqlite:///{path}", keep and path.exists()
         return
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"kb_bench_{articles}_{uuid.uuid4().hex[:6]}"
+    name = f"kb_bench_{articles}" if keep else f"kb_bench_{articles}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(
         make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        yield url, bool(exists)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
-def build_database(url: str, articles: int) -> dict[str, int]:
-    """Migrate, fill, and return how many articles an anonymous reader finds per query."""
+def build_database(url: str, articles: int, built: bool = False) -> dict[str, int]:
+    """Migrate, fill (unless `built` already), and return how many articles an anonymous
+    reader finds per query."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -91,12 +99,16 @@ def build_database(url: str, articles: int) -> dict[str, int]:
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
-        started = time.monotonic()
-        kb_corpus.build(db.session, articles)
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-        print(f"  built {articles:,} articles in {time.monotonic() - started:.0f} s", flush=True)
+        if built:
+            print(f"  reusing the {articles:,} articles kept by an earlier run", flush=True)
+        else:
+            started = time.monotonic()
+            kb_corpus.build(db.session, articles)
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
+            elapsed = time.monotonic() - started
+            print(f"  built {articles:,} articles in {elapsed:.0f} s", flush=True)
         found = {}
         for label, path in PAGES[2:]:
             query = path.split("q=", 1)[1].replace("+", " ")
@@ -312,6 +324,12 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the built knowledge bases (SQLite files in DIR; on PostgreSQL, databases "
+        "named kb_bench_<size>, DIR unused) and reuse them on the next run with --keep",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="print the plans of the pages' queries at the largest size",
@@ -325,11 +343,14 @@ def main(argv=None) -> int:
         flush=True,
     )
     results, found = {}, {}
-    with tempfile.TemporaryDirectory(prefix="kb-bench-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as scratch:
+        workdir = Path(args.keep) if args.keep else Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
         for size in sorted(set(args.articles)):
             print(f"\n{size:,} articles", flush=True)
-            with scratch_database(args.database_url, size, Path(workdir)) as url:
-                found[size] = build_database(url, size)
+            keep = bool(args.keep)
+            with scratch_database(args.database_url, size, workdir, keep) as (url, built):
+                found[size] = build_database(url, size, built)
                 with served(url, args.workers) as base:
                     results[size] = measure(base, args.seconds, args.connections)
                 for label, rate in results[size].items():
