@@ -11,7 +11,7 @@ from sqlalchemy import case, column, func, literal_column, select, table
 
 from escalations.models import Escalation
 from knowledge_base.query import ParsedQuery
-from knowledge_base.search_backends import dialect
+from portal.extensions import db
 
 #: bm25 weights of (title, reproduction, comments, internal); a partner's query gives
 #: internal comments no weight (its column filter already leaves them out).
@@ -100,4 +100,5 @@ class _PostgresBackend(EscalationSearchBackend):
 
 
 def backend_for_session() -> EscalationSearchBackend:
-    return _PostgresBackend() if dialect() == "postgresql" else _SQLiteBackend()
+    dialect = db.session.get_bind().dialect.name
+    return _PostgresBackend() if dialect == "postgresql" else _SQLiteBackend()
