@@ -3,7 +3,7 @@
 from portal.models.agreements import Agreement, ProductMinimum, SlaTarget
 from portal.models.audit import AuditEntry
 from portal.models.outbox import OutboxMessage
-from portal.models.partners import Customer, Partner, TierDiscount
+from portal.models.partners import Customer, Partner, PremierRequirement, TierDiscount
 from portal.models.products import Product, Release
 from portal.models.sessions import LoginSession
 from portal.models.users import ApiToken, User
@@ -16,6 +16,7 @@ __all__ = [
     "LoginSession",
     "OutboxMessage",
     "Partner",
+    "PremierRequirement",
     "Product",
     "ProductMinimum",
     "Release",

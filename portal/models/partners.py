@@ -91,3 +91,21 @@ class TierDiscount(db.Model):
 
     tier: Mapped[str] = mapped_column(String(12), primary_key=True)
     discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+
+
+class PremierRequirement(db.Model):
+    """The escalation quality the premier tier asks for, set by the vendor admin (one row;
+    none until set: see portal.partners.premier)."""
+
+    __tablename__ = "premier_requirements"
+    tenant_free = True
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(
+            "unwarranted_below_percent BETWEEN 0 AND 100", name="unwarranted_below_percent_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    #: A partner's unwarranted rate must be strictly below this percentage.
+    unwarranted_below_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))

@@ -23,6 +23,8 @@ CurrentEnvironments = Callable[[list[Pair]], set[Pair]]  # batch form of Environ
 CertificationLists = Callable[[list], dict[int, list[dict]]]  # users -> {user id: [...]}
 #: (partner, its compliance rows) -> what fixes each gap, as home-page items (StepItem)
 ComplianceActions = Callable[[Partner, list], list]
+#: partner ids -> those whose escalation quality earns premier (batch form of premier_quality)
+PremierPartners = Callable[[list[int]], set[int]]
 
 _providers: dict[str, Callable] = {
     "certified": lambda partner_id, product_id: 0,
@@ -39,6 +41,7 @@ _batch_providers: dict[str, Callable | None] = {
     # Read from certification's own rows, so set aside with the counters by tests that fake
     # those: what fixes a partner's gaps, named (recertify whom, re-attest which lab).
     "compliance_actions": None,
+    "premier_partners": None,
 }
 
 
@@ -51,6 +54,7 @@ def register_providers(
     current_environments: CurrentEnvironments | None = None,
     certifications_by_user: CertificationLists | None = None,
     compliance_actions: ComplianceActions | None = None,
+    premier_partners: PremierPartners | None = None,
 ) -> None:
     for name, provider in (
         ("certified", certified),
@@ -65,6 +69,7 @@ def register_providers(
         ("current_environments", current_environments),
         ("certifications_by_user", certifications_by_user),
         ("compliance_actions", compliance_actions),
+        ("premier_partners", premier_partners),
     ):
         if provider is not None:
             _batch_providers[name] = provider
@@ -174,20 +179,58 @@ def compute_tier(partner: Partner) -> str:
     return "premier" if _providers["premier_quality"](partner.id) else "certified"
 
 
-def refresh_tier(partner: Partner, *, actor=None) -> str:
-    """Store the computed tier, auditing a change. Called when compliance inputs change."""
+def compute_tiers(partners: list[Partner]) -> dict[int, str]:
+    """`compute_tier` of many partners, asking the providers once for all of them."""
+    rows = compliance_by_partner(partners)
+    compliant = {p.id for p in partners if rows[p.id] and all(r.compliant for r in rows[p.id])}
+    premier = _premier_partners(sorted(compliant))
+    return {
+        partner.id: (
+            ("premier" if partner.id in premier else "certified")
+            if partner.id in compliant
+            else "registered"
+        )
+        for partner in partners
+    }
+
+
+def _premier_partners(partner_ids: list[int]) -> set[int]:
+    if not partner_ids:
+        return set()
+    batch = _batch_providers["premier_partners"]
+    if batch is not None:
+        return batch(partner_ids)
+    return {partner_id for partner_id in partner_ids if _providers["premier_quality"](partner_id)}
+
+
+def _store_tier(partner: Partner, tier: str, *, actor) -> bool:
+    """Store `tier`, auditing a change; True when it changed."""
     from portal.audit import record_change
 
+    if tier == partner.tier:
+        return False
+    record_change(
+        "partner.tier_changed",
+        partner,
+        partner_id=partner.id,
+        actor=actor,
+        before={"tier": partner.tier},
+        after={"tier": tier},
+        summary=f"{partner.name} is now {tier}",
+    )
+    partner.tier = tier
+    return True
+
+
+def refresh_tier(partner: Partner, *, actor=None) -> str:
+    """Store the computed tier, auditing a change. Called when compliance inputs change."""
     tier = compute_tier(partner)
-    if tier != partner.tier:
-        record_change(
-            "partner.tier_changed",
-            partner,
-            partner_id=partner.id,
-            actor=actor,
-            before={"tier": partner.tier},
-            after={"tier": tier},
-            summary=f"{partner.name} is now {tier}",
-        )
-        partner.tier = tier
+    _store_tier(partner, tier, actor=actor)
     return tier
+
+
+def refresh_tiers(partners: list[Partner], *, actor=None) -> list[Partner]:
+    """`refresh_tier` of many partners (loaded as `compliance_by_partner` asks); the
+    partners whose tier changed."""
+    tiers = compute_tiers(partners)
+    return [partner for partner in partners if _store_tier(partner, tiers[partner.id], actor=actor)]
