@@ -207,6 +207,21 @@ def _attachment_id(world: World, visitor) -> int:
     )
 
 
+def _draft_id(world: World, visitor) -> int:
+    """A draft escalation of acme, by its technician (made once)."""
+    from escalations.models import Escalation
+
+    draft = db.session.scalar(db.select(Escalation).where(Escalation.title == "Sample draft"))
+    if draft is None:
+        technician = world.user("acme_tech")
+        draft = Escalation(
+            partner_id=world.acme.id, drafted_by_id=technician.id, title="Sample draft"
+        )
+        db.session.add(draft)
+        db.session.commit()
+    return draft.id
+
+
 # parameter name -> its sample value, given the world and the visiting user (or None)
 SAMPLES = {
     "partner_id": lambda w, v: w.acme.id,
@@ -229,6 +244,7 @@ SAMPLES = {
     "attempt_id": _attempt_id,
     "escalation_id": lambda w, v: _escalation(w).id,
     "attachment_id": _attachment_id,
+    "draft_id": _draft_id,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -112,6 +112,9 @@ ACCESS_TABLE = """
   login 403   403   403   403   ok    403   ok     POST /escalations/new
   login ok    ok    ok    ok    ok    404   404    GET  /escalations/<int:escalation_id>
   login ok    ok    ok    ok    ok    404   404    GET  /escalations/<int:escalation_id>/attachments/<int:attachment_id>
+  login 403   403   403   403   ok    403   404    GET  /escalations/<int:draft_id>/edit
+  login 403   403   403   403   ok    403   404    POST /escalations/<int:draft_id>/edit
+  login 403   403   403   403   ok    403   ok     POST /escalations/suggestions
 
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /forgot-password
   ok    ok    ok    ok    ok    ok    ok    ok     POST /forgot-password
