@@ -1,4 +1,4 @@
-"""The demo's escalations, as the stories of what happened to each (`escalations.demo`
+"""The demo's escalations, as the stories of what happened to each ('escalations.demo'
 replays them through the services)."""
 
 from dataclasses import dataclass, field
@@ -10,9 +10,9 @@ VENDOR_ADMIN = "admin@vendor.example"
 
 @dataclass(frozen=True)
 class Step:
-    """Something that happened `after` the submission (or the draft), done by `who`.
+    """Something that happened 'after' the submission (or the draft), done by 'who'.
 
-    `what` is a workflow action, "comment", "note" (vendor-internal), "attach" (`text`
+    'what' is a workflow action, "comment", "note" (vendor-internal), "attach" ('text'
     is the file's name) or "assign" (to the engineer).
     """
 
@@ -89,8 +89,8 @@ ACME = (
                 hours(1.2),
                 ENGINEER,
                 "comment",
-                "The index is corrupt. Run `orbit-admin "
-                "search rebuild --full` (about an hour for Northwind's volume).",
+                "The index is corrupt. Run 'orbit-admin "
+                "search rebuild --full' (about an hour for Northwind's volume).",
             ),
             Step(
                 hours(5),
@@ -269,7 +269,7 @@ ACME = (
                 ENGINEER,
                 "request_info",
                 "Please attach the server log of a "
-                "peak and the output of `orbit-admin db pool status`.",
+                "peak and the output of 'orbit-admin db pool status'.",
             ),
             Step(days(1), "tech@acme.example", "attach", "orbit-server-peak.log"),
             Step(
@@ -346,7 +346,7 @@ ACME = (
                 ENGINEER,
                 "comment",
                 "We are on it. Please keep the server "
-                "running and send the output of `orbit-admin auth status`.",
+                "running and send the output of 'orbit-admin auth status'.",
             ),
             Step(
                 hours(0.5),
@@ -359,7 +359,7 @@ ACME = (
                 hours(1),
                 "tech@acme.example",
                 "comment",
-                "`orbit-admin auth status` says 'waiting for cache (3/3 nodes unreachable)'.",
+                "orbit-admin auth status says: waiting for cache (3/3 nodes unreachable).",
             ),
         ),
     ),
@@ -409,7 +409,7 @@ GLOBEX = (
         customer="Umbrella Health",
         ago=days(55),
         steps="1. Set the backup target to the NFS share /mnt/backup.\n"
-        "2. Run `orbit-admin backup run`.",
+        "2. Run 'orbit-admin backup run'.",
         expected="A backup archive on the share.",
         actual="'permission denied' after the database dump; nothing on the share.",
         shown=(BACKUP_ARTICLE,),
@@ -489,7 +489,7 @@ GLOBEX = (
         lab="Globex Lab",
         customer="Initech",
         ago=days(33),
-        steps="1. Run `orbit-admin backup run` with an NFS target.",
+        steps="1. Run 'orbit-admin backup run' with an NFS target.",
         expected="A backup on the share.",
         actual="'permission denied' while writing the archive.",
         history=(
@@ -585,7 +585,7 @@ GLOBEX = (
                 days(1) + hours(0.2),
                 ENGINEER,
                 "request_info",
-                "Please run the import again with `ORBIT_PROFILE_HEAP=1` and attach the profile.",
+                "Please run the import again with 'ORBIT_PROFILE_HEAP=1' and attach the profile.",
             ),
         ),
     ),
