@@ -4,6 +4,7 @@ The models are imported so that SQLAlchemy knows them wherever the blueprint is.
 """
 
 from escalations import (  # noqa: F401  (importing a module registers its routes)
+    action_views,
     detail_views,
     home_steps,
     models,

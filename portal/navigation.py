@@ -36,6 +36,13 @@ VENDOR = _roles(VENDOR_ADMIN, SUPPORT_MANAGER, VENDOR_ENGINEER)
 NAV_ITEMS = (
     NavItem("Partners", "partners.index", VENDOR, whole_section=True),
     NavItem("My partner", "partners.mine", _roles(PARTNER_ADMIN, TECHNICIAN)),
+    # The vendor's queue; a partner's own escalations (technicians escalate from there).
+    NavItem(
+        "Escalations",
+        "escalations.queue",
+        VENDOR | _roles(PARTNER_ADMIN, TECHNICIAN),
+        whole_section=True,
+    ),
     NavItem("Technicians", "partners.my_technicians", _roles(PARTNER_ADMIN)),
     NavItem("Customers", "partners.my_customers", _roles(PARTNER_ADMIN)),
     NavItem("Agreement", "partners.my_agreement", _roles(PARTNER_ADMIN)),

@@ -112,6 +112,11 @@ ACCESS_TABLE = """
   login 403   403   403   403   ok    403   ok     POST /escalations/new
   login ok    ok    ok    ok    ok    404   404    GET  /escalations/<int:escalation_id>
   login ok    ok    ok    ok    ok    404   404    GET  /escalations/<int:escalation_id>/attachments/<int:attachment_id>
+  login ok    ok    ok    403   403   403   403    POST /escalations/<int:escalation_id>/assignment
+  login ok    ok    ok    ok    ok    404   404    POST /escalations/<int:escalation_id>/attachments
+  login ok    ok    ok    ok    ok    404   404    POST /escalations/<int:escalation_id>/comments
+  login ok    403   ok    403   403   403   403    POST /escalations/<int:escalation_id>/kb-article
+  login ok    ok    ok    ok    ok    404   404    POST /escalations/<int:escalation_id>/transitions
   login 403   403   403   403   ok    403   404    GET  /escalations/<int:draft_id>/edit
   login 403   403   403   403   ok    403   404    POST /escalations/<int:draft_id>/edit
   login 403   403   403   403   ok    403   ok     POST /escalations/suggestions

@@ -124,13 +124,13 @@ def test_the_bar_fits_every_width_and_every_entry_is_reachable(world, live_serve
 
 @pytest.fixture
 def crowded_nav(monkeypatch):
-    """Every role's bar padded to ten entries with long labels (distinct URLs of a page
+    """Every role's bar padded to at least ten entries with long labels (distinct URLs of a page
     everyone may open)."""
     extras = []
     for role in ALL_ROLES:
         own = navigation_for(SimpleNamespace(is_authenticated=True, role=role))
         taken = {item.label for item in own}
-        labels = [label for label in EXTRA_LABELS if label not in taken][: 10 - len(own)]
+        labels = [label for label in EXTRA_LABELS if label not in taken][: max(0, 10 - len(own))]
         extras += [
             NavItem(label, "kb.index", frozenset({role}), kwargs=(("topic", str(i)),))
             for i, label in enumerate(labels)
@@ -144,6 +144,6 @@ def test_a_crowded_bar_still_fits_every_width(world, live_server, page, who, cro
     user.name = "Maximilian Alexander Longname-Featherstonehaugh"
     db.session.commit()
     labels = [item.label for item in navigation_for(user)]
-    assert len(labels) == 10
+    assert len(labels) >= 10
     sign_in(page, live_server, user)
     _check_widths(page, live_server, labels, CROWDED_WIDTHS)

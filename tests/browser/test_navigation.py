@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 EXPECTED_NAV = {
     "vendor_admin": [
         "Partners",
+        "Escalations",
         "Training",
         "Quizzes",
         "Environments",
@@ -24,6 +25,7 @@ EXPECTED_NAV = {
     ],
     "support_manager": [
         "Partners",
+        "Escalations",
         "Training",
         "Environments",
         "Knowledge base",
@@ -31,6 +33,7 @@ EXPECTED_NAV = {
     ],
     "vendor_engineer": [
         "Partners",
+        "Escalations",
         "Training",
         "Environments",
         "Knowledge base",
@@ -38,6 +41,7 @@ EXPECTED_NAV = {
     ],
     "acme_admin": [
         "My partner",
+        "Escalations",
         "Technicians",
         "Customers",
         "Agreement",
@@ -50,6 +54,7 @@ EXPECTED_NAV = {
     ],
     "acme_tech": [
         "My partner",
+        "Escalations",
         "Certifications",
         "Training",
         "Quizzes",
