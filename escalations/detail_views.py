@@ -19,6 +19,7 @@ from escalations.knowledge_capture import (
 )
 from escalations.records import attachments_of, deflection_log, timeline
 from escalations.scope import get_visible_escalation_or_404
+from escalations.search import similar_escalations
 from escalations.storage import attachment_download
 from escalations.workflow import TRANSITIONS, allowed_actions
 from knowledge_base.models import Article
@@ -74,6 +75,7 @@ def render_detail(escalation, principal, *, forms=None, refusal=None, status: in
         rejection_shown=rejection_article_shown(escalation, deflections),
         kb_article=captured_article(escalation, principal),
         may_start_article=may_start_article(escalation, principal),
+        similar=similar_escalations(escalation, principal),
     ), status
 
 

@@ -339,3 +339,21 @@ def test_the_similar_partial_links_each_with_its_status_and_the_partner_for_vend
             "escalations/_similar.html", similar=[], current_user=esc.user("acme_tech")
         )
     assert "data-similar=" not in html and "None of this product" in html
+
+
+def test_the_escalation_page_lists_similar_earlier_ones_its_reader_may_see(app, esc):
+    acme_earlier = submitted(esc, title="Spooler crashes nightly")
+    globex_earlier = submitted(esc, partner="globex", title="Spooler crashes on labels")
+    current = submitted(esc, title="Spooler crashes when printing")
+    expected = {  # reader -> (sees acme's earlier one, sees globex's earlier one)
+        "vendor_engineer": (True, True),
+        "acme_tech": (True, False),
+        "acme_admin": (True, False),
+    }
+    for user_key, (sees_acme, sees_globex) in expected.items():
+        page = signed_in(app, esc.user(user_key)).get(f"/escalations/{current.id}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert 'data-testid="similar"' in html
+        assert (f'data-similar="{acme_earlier.id}"' in html) is sees_acme, user_key
+        assert (f'data-similar="{globex_earlier.id}"' in html) is sees_globex, user_key
