@@ -68,12 +68,16 @@ def _shifted(calendar: sla.Calendar, due: datetime, paused_at: datetime, now: da
 
 
 def sla_state(escalation: Escalation, now: datetime) -> dict:
-    """`{first_response_due, resolution_due, paused, breached}` as the API shows it."""
-    first_moment = escalation.first_response_at or escalation.paused_at or now
+    """`{first_response_due, resolution_due, paused, breached}` as the API shows it.
+
+    A clock stops when its target is met, while paused, and for good when the escalation
+    ends unresolved (rejected or withdrawn: `closed_at`)."""
+    ended = escalation.closed_at
+    first_moment = escalation.first_response_at or ended or escalation.paused_at or now
     first_breached = (
         escalation.first_response_due is not None and first_moment > escalation.first_response_due
     )
-    resolved_or_now = escalation.resolved_at or escalation.paused_at or now
+    resolved_or_now = escalation.resolved_at or ended or escalation.paused_at or now
     resolution_breached = (
         escalation.resolution_due is not None and resolved_or_now > escalation.resolution_due
     )

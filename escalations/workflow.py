@@ -145,8 +145,8 @@ def apply_transition(
             escalation.resolved_at = now
         if action == "reopen":
             escalation.resolved_at = None
-        if action == "close":
-            escalation.closed_at = now
+        if action in ("close", "reject", "withdraw"):
+            escalation.closed_at = now  # it left the queue for good: its clocks stop
         if actor.is_vendor and escalation.first_response_at is None and action != "close":
             escalation.first_response_at = now
         escalation.status = target

@@ -143,3 +143,27 @@ def test_the_first_vendor_action_is_the_first_response(esc):
     now = utcnow()
     apply_transition(escalation, esc.user("vendor_engineer"), "accept", now=now)
     assert escalation.first_response_at == now
+
+
+@pytest.mark.parametrize(
+    "action, by, extra",
+    [
+        ("reject", "vendor_engineer", {"reason": "out_of_scope", "note": "Not ours."}),
+        ("withdraw", "acme_tech", {}),
+    ],
+)
+def test_an_escalation_ended_unresolved_stops_its_clocks_and_never_breaches_later(
+    esc, action, by, extra
+):
+    escalation = escalation_in(esc, "accepted")
+    ended = utcnow()
+    apply_transition(escalation, esc.user(by), action, now=ended, **extra)
+    db.session.commit()
+    escalation = reload(escalation)
+    assert escalation.closed_at == ended
+    long_after = escalation.resolution_due + timedelta(days=30)
+    assert clock.sla_state(escalation, long_after)["breached"] is False
+    assert clock.queue_sla(escalation, long_after).state == "none"
+    # Ended after its due date had passed: that breach stays.
+    escalation.closed_at = escalation.resolution_due + timedelta(minutes=1)
+    assert clock.sla_state(escalation, long_after)["breached"] is True

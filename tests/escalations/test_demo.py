@@ -158,8 +158,9 @@ def test_each_demo_escalation_passed_the_gate_on_its_day_with_a_timeline_that_ag
                 first,
                 resolution,
             )
-        for action, column in (("resolve", "resolved_at"), ("close", "closed_at")):
-            done = [e.at for e in events if e.action == action]
+        ending = (("resolve",), ("close", "reject", "withdraw"))
+        for actions, column in zip(ending, ("resolved_at", "closed_at"), strict=True):
+            done = [e.at for e in events if e.action in actions]
             assert getattr(escalation, column) == (done[-1] if done else None)
 
 
