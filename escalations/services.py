@@ -270,7 +270,13 @@ def transition(
     if (note or "") and len(note) > TEXT_MAX:
         raise DomainError("validation_error", "The note is too long.", fields={"note": "Too long."})
     article = None
-    if action == "reject" and reason == "documented_in_kb" and article_slug:
+    if action == "reject" and reason == "documented_in_kb" and not article_slug:
+        raise DomainError(
+            "article_required",
+            "Name the knowledge-base article that documents it.",
+            fields={"article": "Choose the article that documents it."},
+        )
+    if action == "reject" and reason == "documented_in_kb":
         article = db.session.scalar(visible_articles(actor).where(Article.slug == article_slug))
         if article is None:
             raise DomainError(

@@ -51,7 +51,9 @@ def add_comment(body, escalation_id: int):
 @blp.alt_response(403, description="forbidden: your role cannot take this action")
 @blp.alt_response(404, description="not_found")
 @blp.alt_response(409, description="invalid_transition, reopen_window_passed")
-@blp.alt_response(422, description="reason_required, note_required, unknown_action")
+@blp.alt_response(
+    422, description="reason_required, note_required, article_required, unknown_action"
+)
 @blp.doc(security=SECURITY)
 def transition(body, escalation_id: int):
     """Move the escalation through its workflow (accept, request_info, respond, reject,

@@ -20,6 +20,7 @@ from portal.models import AuditEntry
 from portal.models.base import utcnow
 from tests.escalations.support import escalation_in, reload, service_input
 from tests.factories import bearer
+from tests.knowledge_base.factories import make_article
 from tests.support import api_error
 
 ROLES = {
@@ -290,7 +291,25 @@ def test_the_api_answers_the_contracts_codes(client, esc):
     api_error(_transition(client, escalation, engineer, action="reject"), 422, "reason_required")
     api_error(_transition(client, escalation, engineer, action="dance"), 422, "unknown_action")
     api_error(_transition(client, escalation, engineer), 422, "unknown_action")
+    api_error(
+        _transition(client, escalation, engineer, action="reject", reason="documented_in_kb"),
+        422,
+        "article_required",
+    )
+    unknown = {"action": "reject", "reason": "documented_in_kb", "article": "no-such-article"}
+    api_error(_transition(client, escalation, engineer, **unknown), 422, "validation_error")
     assert reload(escalation).status == "submitted"
+    assert reload(escalation).rejection_reason is None
+
+
+def test_a_documented_in_kb_rejection_through_the_api_names_its_article(client, esc):
+    escalation = escalation_in(esc, "submitted")
+    article = make_article(esc.user("vendor_engineer"), title="Known spooler issue")
+    body = {"action": "reject", "reason": "documented_in_kb", "article": article.slug}
+    response = _transition(client, escalation, esc.user("vendor_engineer"), **body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["rejection_article"] == article.slug
+    assert reload(escalation).rejection_article_id == article.id
 
 
 @pytest.mark.parametrize("outsider", ["globex_tech", "globex_admin"])
