@@ -3,7 +3,9 @@
 - The certified demo technician types a title: a matching KB article appears (the
   form's script asks the suggestions endpoint), opens in a new tab and is ticked;
   the escalation is submitted with a log file, and its deflection log holds the article
-  as shown, opened and reviewed.
+  as shown, opened and reviewed. Then the journey: the engineer asks for information,
+  the technician responds, the engineer resolves, and the partner's mail about each
+  step reaches a real SMTP server on loopback.
 - The demo's newcomer saves a draft; the certified colleague finds it on the home page,
   completes it and submits it: the gate judged the colleague.
 """
@@ -16,8 +18,10 @@ from escalations.models import Attachment, DeflectionEntry, Escalation
 from knowledge_base.models import Article
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from portal.mail import deliver_due
 from portal.models import User
 from tests.browser.conftest import sign_in
+from tests.mail.conftest import SmtpServer, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +31,19 @@ ARTICLE = "Export hangs on files larger than 2 GB"
 @pytest.fixture
 def demo(app, live_server):
     return seed_demo()
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on loopback that the outbox delivers to."""
+    server = SmtpServer(free_port()).start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT_S", 2)
+    monkeypatch.setitem(app.config, "MAIL_USE_STARTTLS", False)
+    monkeypatch.setitem(app.config, "MAIL_USERNAME", None)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -54,8 +71,8 @@ def _fill_reproduction(page, title: str) -> None:
     page.check("#no_customization")
 
 
-def test_a_suggested_article_is_ticked_and_logged_with_the_escalation(
-    demo, live_server, page, errors, tmp_path
+def test_a_suggested_article_is_logged_and_the_escalation_goes_to_resolution_with_mail(
+    demo, live_server, page, errors, tmp_path, smtp
 ):
     sign_in(page, live_server, _user("tech@acme.example"), DEMO_PASSWORD)
     page.goto(f"{live_server}/escalations/new")
@@ -97,6 +114,37 @@ def test_a_suggested_article_is_ticked_and_logged_with_the_escalation(
         )
         == "export.log"
     )
+    assert errors == []
+
+    def act(user_email: str, action: str, note: str | None = None) -> None:
+        page.context.clear_cookies()
+        sign_in(page, live_server, _user(user_email), DEMO_PASSWORD)
+        page.goto(f"{live_server}/escalations/{escalation.id}")
+        form = page.get_by_test_id(f"action-{action}")
+        if note is not None:  # a form behind its disclosure; one click otherwise
+            form.locator("xpath=ancestor::details").locator("summary").click()
+            form.locator("textarea").fill(note)
+        form.get_by_role("button").click()
+        expect(page.get_by_role("alert").filter(has_text="#")).to_be_visible()
+
+    act("engineer@vendor.example", "request_info", "Which build of the exporter runs there?")
+    expect(page.get_by_test_id("action-request_info")).to_have_count(0)
+    act("tech@acme.example", "respond", "Build 4.2.0-1187, as shipped.")
+    act("engineer@vendor.example", "accept")
+    act("engineer@vendor.example", "resolve", "Fixed in 4.2.1: raise export.chunk_size.")
+    db.session.expire_all()
+    assert db.session.get(Escalation, escalation.id).status == "resolved"
+    assert page.get_by_test_id("timeline").get_by_text("Fixed in 4.2.1").is_visible()
+
+    assert deliver_due()["sent"] >= 3
+    to_technician = [m for m in smtp.mailbox.messages if "tech@acme.example" in m["To"]]
+    subjects = [m["Subject"] for m in to_technician]
+    for status in ("waiting on partner", "submitted", "accepted", "resolved"):
+        assert f"Escalation #{escalation.id} {status}: Export hangs on big files" in subjects
+    resolved = next(m for m in to_technician if "resolved:" in m["Subject"])
+    body = resolved.get_content()
+    assert "Fixed in 4.2.1: raise export.chunk_size." in body
+    assert f"/escalations/{escalation.id}" in body
     assert errors == []
 
 
