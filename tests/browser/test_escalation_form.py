@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.mail import deliver_due
 from portal.models import User
 from tests.browser.conftest import sign_in
-from tests.mail.conftest import SmtpServer, free_port
+from tests.mail.conftest import smtp_server_for
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,7 @@ def demo(app, live_server):
 @pytest.fixture
 def smtp(app, monkeypatch):
     """A real SMTP server on loopback that the outbox delivers to."""
-    server = SmtpServer(free_port()).start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT_S", 2)
-    monkeypatch.setitem(app.config, "MAIL_USE_STARTTLS", False)
-    monkeypatch.setitem(app.config, "MAIL_USERNAME", None)
+    server = smtp_server_for(app, monkeypatch).start()
     yield server
     server.stop()
 

@@ -9,37 +9,10 @@ import pytest
 from escalations.models import Escalation
 from portal.extensions import db
 from portal.models.base import utcnow
+from tests.escalations.form_support import csrf_of, form_data
 from tests.escalations.support import WRITTEN_BY_ESCALATIONS, escalation_in
 from tests.factories import signed_in
 from tests.support import row_counts
-
-
-def _csrf(client, path="/escalations/new") -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def form_data(esc, partner="acme", **overrides) -> dict:
-    world = esc.world
-    data = {
-        "release_id": str(esc.release.id),
-        "customer_id": str(getattr(world, f"{partner}_customer").id),
-        "environment_id": str(esc.environments[partner].id),
-        "title": "Export hangs on files over 2 GB",
-        "severity": "S2",
-        "business_impact": "",
-        "steps": "1. Open a 3 GB file 2. Export",
-        "expected": "The export finishes",
-        "actual": "It hangs at 99%",
-        "reproduced_on_vanilla": "y",
-        "no_customization": "y",
-    }
-    for name, value in overrides.items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return data
 
 
 def _changes(before: dict) -> dict:
@@ -58,7 +31,7 @@ def test_the_form_shows_the_partners_choices_and_responsibilities(app, esc):
 
 def test_a_certified_technician_submits_through_the_form(app, esc):
     client = signed_in(app, esc.user("acme_tech"))
-    data = {**form_data(esc), "csrf_token": _csrf(client)}
+    data = {**form_data(esc), "csrf_token": csrf_of(client)}
     response = client.post("/escalations/new", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert response.headers["Location"].endswith("/escalations")
@@ -106,7 +79,7 @@ def test_each_refusal_through_the_form_says_why_and_writes_nothing(
 ):
     client = signed_in(app, esc.user(technician))
     overrides = change(esc) if callable(change) else change
-    data = {**form_data(esc, **overrides), "csrf_token": _csrf(client)}
+    data = {**form_data(esc, **overrides), "csrf_token": csrf_of(client)}
     before = row_counts()
     response = client.post("/escalations/new", data=data)
     assert response.status_code == status
@@ -124,7 +97,7 @@ def test_another_partners_customer_or_lab_through_the_form_is_404(app, esc, fiel
         "customer_id": str(esc.world.globex_customer.id),
         "environment_id": str(esc.environments["globex"].id),
     }[field]
-    data = {**form_data(esc, **{field: foreign}), "csrf_token": _csrf(client)}
+    data = {**form_data(esc, **{field: foreign}), "csrf_token": csrf_of(client)}
     before = row_counts()
     assert client.post("/escalations/new", data=data).status_code == 404
     assert _changes(before) == {}
@@ -209,7 +182,7 @@ def test_an_uncertified_technician_is_told_before_typing_and_how_to_get_there(ap
 
 def test_a_refusal_without_a_link_still_says_how_to_get_there(app, esc):
     client = signed_in(app, esc.user("acme_tech"))
-    data = {**form_data(esc, no_customization=None), "csrf_token": _csrf(client)}
+    data = {**form_data(esc, no_customization=None), "csrf_token": csrf_of(client)}
     html = client.post("/escalations/new", data=data).get_data(as_text=True)
     assert "Reproduce it without the customisation on your vanilla environment." in html
     assert "Only a problem without your customisation can be escalated." in html

@@ -55,14 +55,20 @@ class SmtpServer:
             self._controller = None
 
 
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A stopped SMTP server on a free port the app is configured to send to."""
+def smtp_server_for(app, monkeypatch) -> SmtpServer:
+    """A stopped SMTP server on a free port that `app` is configured to send to."""
     server = SmtpServer(free_port())
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
     monkeypatch.setitem(app.config, "MAIL_TIMEOUT_S", 2)
     monkeypatch.setitem(app.config, "MAIL_USE_STARTTLS", False)
     monkeypatch.setitem(app.config, "MAIL_USERNAME", None)
+    return server
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A stopped SMTP server on a free port the app is configured to send to."""
+    server = smtp_server_for(app, monkeypatch)
     yield server
     server.stop()
