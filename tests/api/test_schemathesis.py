@@ -49,7 +49,7 @@ from portal.extensions import db, limiter
 from tests.factories import PASSWORD, World, api_token, build_world
 from tests.knowledge_base.factories import make_article
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 15
 CHECKS = {
     GenerationMode.POSITIVE: [
         not_a_server_error,

@@ -7,6 +7,10 @@
   Playwright's sync API; never `playwright install`).
 - `page`: a fresh browser context and page per test; `sign_in(page, live_server, user)`
   signs in through the real login form.
+
+On the PostgreSQL pass only the journeys run in the browser (they cross every layer down
+to the database); what the other browser tests check (markup, scripts, layout) does not
+depend on the database, and the same rules are tested below the browser on both.
 """
 
 import os
@@ -14,6 +18,19 @@ import threading
 
 import pytest
 from werkzeug.serving import make_server
+
+#: The browser tests that run on the PostgreSQL pass too.
+BOTH_DATABASES = {"test_certification_journey.py", "test_escalation_form.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="browser tests beside the journeys run on the SQLite pass")
+    for item in items:
+        if item.path.parent.name == "browser" and item.path.name not in BOTH_DATABASES:
+            item.add_marker(skip)
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

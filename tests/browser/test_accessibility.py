@@ -212,9 +212,16 @@ def _endpoint(app, path: str) -> str | None:
     return endpoint
 
 
+#: Endpoints checked one click further in by an earlier role of the crawl (one process
+#: runs the roles in turn): a later role checks its own navigation's pages again, but a
+#: deeper page only if no role has had its endpoint yet (the layout is the same page's).
+_DEEPER_CHECKED: set[str] = set()
+
+
 def _pages_to_check(app, page, base: str, extra: list[str]) -> tuple[list[str], list[str]]:
     """The home page, the navigation's entries (under "More" or not) and the user menu's;
-    then every page one click away from those (one page per endpoint) and `extra`."""
+    then every page one click away from those (one page per endpoint, and none whose
+    endpoint an earlier role's crawl checked) and `extra`."""
     page.set_viewport_size(DESKTOP)
     page.goto(base + "/")
     first = ["/", *_same_site_paths(page, base, "nav.navbar")]
@@ -228,9 +235,10 @@ def _pages_to_check(app, page, base: str, extra: list[str]) -> tuple[list[str], 
         page.goto(base + path)
         for link in _same_site_paths(page, base):
             endpoint = _endpoint(app, link)
-            if endpoint is not None and endpoint not in seen:
+            if endpoint is not None and endpoint not in seen | _DEEPER_CHECKED:
                 seen.add(endpoint)
                 pages.append(link)
+    _DEEPER_CHECKED.update(_endpoint(app, path) for path in pages[len(first_level) :])
     deeper = pages[len(first_level) :] + [path for path in extra if path not in pages]
     return first_level, deeper
 
