@@ -1,5 +1,8 @@
 """Assertion helpers shared by the test packages."""
 
+import os
+
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -37,3 +40,11 @@ def row_counts() -> dict[str, int]:
         table.name: db.session.scalar(select(db.func.count()).select_from(table))
         for table in db.metadata.sorted_tables
     }
+
+
+#: For modules whose subject does not depend on the database (the demo's content, say):
+#: they run on the SQLite pass only, keeping the PostgreSQL pass within CI's time.
+SQLITE_PASS_ONLY = pytest.mark.skipif(
+    bool(os.environ.get("TEST_DATABASE_URL")),
+    reason="the same on either database: checked on the SQLite pass",
+)

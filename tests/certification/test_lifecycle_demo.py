@@ -11,6 +11,10 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from tests.factories import Browser
+from tests.support import SQLITE_PASS_ONLY
+
+# The demo's content; the PostgreSQL pass seeds the demo in tests/escalations/test_demo.py.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def _standing(email: str) -> dict[str, Certification]:

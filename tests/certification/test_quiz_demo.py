@@ -11,6 +11,10 @@ from portal.demo import seed_demo
 from portal.extensions import db
 from portal.models import Release
 from portal.models.base import utcnow
+from tests.support import SQLITE_PASS_ONLY
+
+# The demo's content; the PostgreSQL pass seeds the demo in tests/escalations/test_demo.py.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def test_demo_quizzes(app):

@@ -9,6 +9,10 @@ from knowledge_base.models import KINDS, VISIBILITIES, Article, Revision, Vote
 from portal.access import Anonymous
 from portal.demo import seed_demo
 from portal.extensions import db
+from tests.support import SQLITE_PASS_ONLY
+
+# The demo's content; the PostgreSQL pass seeds the demo in tests/escalations/test_demo.py.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def test_demo_seed_covers_products_kinds_and_visibilities(app):
