@@ -22,7 +22,11 @@ from portal.models.base import utcnow
 from tests.escalations.support import escalation_in, reload
 from tests.factories import bearer, make_user, signed_in
 from tests.knowledge_base.factories import make_article
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 PRINCIPALS = {
     "v_adm": "vendor_admin",

@@ -22,7 +22,11 @@ from tests.escalations.form_support import (
 )
 from tests.escalations.support import escalation_in, reload, service_input
 from tests.factories import signed_in
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 NEW = "/escalations/new"
 

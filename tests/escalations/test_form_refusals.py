@@ -9,7 +9,11 @@ import pytest
 from portal.extensions import db
 from tests.escalations.form_support import LOG, changes, form_data, kb_articles, post_form
 from tests.factories import signed_in
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 NEW = "/escalations/new"
 

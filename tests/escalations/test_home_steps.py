@@ -8,6 +8,11 @@ from escalations import services
 from portal.extensions import db
 from tests.escalations.support import escalation_in, service_input
 from tests.factories import signed_in
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def _steps(app, user) -> dict[str, list[tuple[str, str]]]:

@@ -12,7 +12,11 @@ from portal.models.base import utcnow
 from tests.escalations.form_support import csrf_of, form_data
 from tests.escalations.support import WRITTEN_BY_ESCALATIONS, escalation_in
 from tests.factories import signed_in
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def _changes(before: dict) -> dict:

@@ -8,6 +8,11 @@ from portal.extensions import db
 from portal.models import AuditEntry
 from tests.factories import Browser, make_product, signed_in
 from tests.knowledge_base.factories import make_article
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def _counts() -> tuple[int, int, int, int]:

@@ -8,7 +8,11 @@ from knowledge_base.services import BODY_MAX, ArticleInput, create_article
 from portal.errors import DomainError
 from portal.extensions import db
 from tests.factories import Browser, make_product, signed_in
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 @pytest.fixture

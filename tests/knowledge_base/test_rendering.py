@@ -18,6 +18,11 @@ from knowledge_base.rendering import (
     sanitise_html,
 )
 from tests.knowledge_base.xss_corpus import XSS_PAYLOADS
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 SCROLLED_TABLE_OPEN = '<div class="kb-table-scroll" tabindex="0" role="region" aria-label="Table">'
 FORBIDDEN_SCHEMES = ("javascript:", "data:", "vbscript:")
