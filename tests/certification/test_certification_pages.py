@@ -12,6 +12,11 @@ from portal.models.base import utcnow
 from portal.products.services import save_release
 from tests.certification.lifecycle_support import certify, product_with_releases
 from tests.factories import make_agreement, make_user, signed_in
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 DAY = timedelta(days=1)
 

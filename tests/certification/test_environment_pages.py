@@ -12,7 +12,11 @@ from portal.models import AuditEntry, Partner, Release
 from portal.models.base import utcnow
 from tests.certification.compliance_support import environment
 from tests.factories import Browser, bearer, make_partner, make_product, make_user, signed_in
-from tests.support import api_error, row_counts
+from tests.support import SQLITE_PASS_ONLY, api_error, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def page(client, url="/environments") -> str:

@@ -20,6 +20,11 @@ from tests.certification.quiz_support import (
     wrong_answers,
 )
 from tests.factories import make_user, signed_in
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

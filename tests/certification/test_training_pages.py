@@ -23,7 +23,11 @@ from tests.factories import (
     signed_in,
 )
 from tests.knowledge_base.factories import make_article
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def _client(app, world, who):

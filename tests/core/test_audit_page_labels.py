@@ -23,6 +23,11 @@ from portal.partners.services import PartnerInput, save_partner
 from portal.products.services import save_release
 from tests.factories import make_product, make_user, signed_in
 from tests.knowledge_base.factories import make_article
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 class NoDirectory:

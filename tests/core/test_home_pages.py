@@ -11,6 +11,11 @@ from portal.partners import compliance
 from portal.partners.agreements import AgreementTerms, propose_agreement, return_agreement
 from portal.roles import TECHNICIAN
 from tests.factories import make_partner, make_user, signed_in
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def steps_on(html: str) -> dict[str, str]:

@@ -3,6 +3,11 @@
 from dataclasses import dataclass
 
 from portal.nav_layout import MORE, WIDE, XL, nav_layout
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,11 @@ import re
 
 from tests.factories import signed_in
 from tests.knowledge_base.factories import make_article
+from tests.support import SQLITE_PASS_ONLY
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def _current_links(html: str) -> list[str]:

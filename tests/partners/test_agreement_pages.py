@@ -8,7 +8,11 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Agreement, AuditEntry, OutboxMessage
 from tests.factories import Browser, signed_in
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 
 def _page(response) -> str:

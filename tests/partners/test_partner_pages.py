@@ -13,7 +13,11 @@ from tests.factories import (
     make_user,
     signed_in,
 )
-from tests.support import row_counts
+from tests.support import SQLITE_PASS_ONLY, row_counts
+
+# Pages: what they show and the forms they offer; the services beneath are tested on
+# both databases.
+pytestmark = SQLITE_PASS_ONLY
 
 VENDOR_ROLES = ("vendor_admin", "support_manager", "vendor_engineer")
 
