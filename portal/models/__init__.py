@@ -2,9 +2,13 @@
 
 from portal.models.agreements import Agreement, ProductMinimum, SlaTarget
 from portal.models.audit import AuditEntry
+from portal.models.checkins import CheckIn, CheckInAction
+from portal.models.fees import FeeReport
+from portal.models.flag_thresholds import FlagThresholds
 from portal.models.outbox import OutboxMessage
 from portal.models.partners import Customer, Partner, PremierRequirement, TierDiscount
 from portal.models.products import Product, Release
+from portal.models.rollups import EscalationRollup, EscalationRollupCount
 from portal.models.sessions import LoginSession
 from portal.models.users import ApiToken, User
 
@@ -12,7 +16,13 @@ __all__ = [
     "Agreement",
     "ApiToken",
     "AuditEntry",
+    "CheckIn",
+    "CheckInAction",
     "Customer",
+    "EscalationRollup",
+    "EscalationRollupCount",
+    "FeeReport",
+    "FlagThresholds",
     "LoginSession",
     "OutboxMessage",
     "Partner",

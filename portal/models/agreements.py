@@ -88,6 +88,8 @@ class Agreement(db.Model):
     fee_percentage: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     fixed_fee: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     fee_period: Mapped[str] = mapped_column(String(8), default="quarter")
+    #: ISO 4217 code of the fees' currency.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     certification_validity_months: Mapped[int] = mapped_column(default=12)
 
     # Coverage: business hours in a time zone and weekly calendar, or 24x7.

@@ -18,6 +18,7 @@ class Partner(db.Model):
     __table_args__ = (
         enum_check("status", PARTNER_STATUSES),
         enum_check("tier", PARTNER_TIERS),
+        CheckConstraint("checkin_cadence_days BETWEEN 7 AND 366", name="checkin_cadence_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +31,8 @@ class Partner(db.Model):
     support_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True), index=True
     )
+    #: Days between check-ins with the partner's support manager.
+    checkin_cadence_days: Mapped[int] = mapped_column(default=90, server_default="90")
     created_at: Mapped[datetime] = created_at_column()
 
     support_manager = relationship("User", foreign_keys=[support_manager_id])
