@@ -88,6 +88,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def register_blueprints(app: Flask) -> None:
     """Every blueprint, by name: the URL map is grep-able from here."""
+    import portal.management.rollups  # noqa: F401  (keeps the roll-ups with every escalation)
     from certification.views import bp as certification_bp
     from escalations.views import bp as escalations_bp
     from knowledge_base.views import bp as kb_bp

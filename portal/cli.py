@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
         create_token_command,
         worker_command,
         serve_command,
+        rollups_command,
     ):
         app.cli.add_command(command)
 
@@ -31,6 +32,36 @@ def seed_demo_command():
     except DatabaseNotEmpty as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Demo data loaded. Every demo account's password is 'demo-password'.")
+
+
+@click.group("rollups")
+def rollups_command():
+    """The escalation roll-ups behind the dashboard."""
+
+
+@rollups_command.command("check")
+def rollups_check_command():
+    """Compare the roll-ups with the escalations; exit 1 when they differ."""
+    from portal.management.rollups import check
+
+    differences = check()
+    for difference in differences:
+        click.echo(str(difference))
+    if differences:
+        raise click.ClickException(f"{len(differences)} figure(s) differ from the escalations.")
+    click.echo("The roll-ups agree with the escalations.")
+
+
+@rollups_command.command("rebuild")
+def rollups_rebuild_command():
+    """Recompute the roll-ups from the escalations and say what was different."""
+    from portal.management.rollups import rebuild
+
+    differences = rebuild()
+    db.session.commit()
+    for difference in differences:
+        click.echo(f"fixed: {difference}")
+    click.echo(f"Roll-ups rebuilt; {len(differences)} figure(s) were different.")
 
 
 @click.command("create-admin")
