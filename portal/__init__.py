@@ -97,12 +97,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit_views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.home import bp as home_bp
+    from portal.management.views import bp as management_bp
     from portal.partners.views import bp as partners_bp
 
     for blueprint in (
         home_bp,
         auth_bp,
         partners_bp,
+        management_bp,
         admin_bp,
         audit_bp,
         certification_bp,
