@@ -54,18 +54,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def scratch_database(server_url: str | None, articles: int, workdir: Path, keep: bool):
-    """Yield (URL, whether it already holds this size's KB) for one size; remove it
+def scratch_database(server_url: str | None, size, workdir: Path, keep: bool, prefix="kb"):
+    """Yield (URL, whether it already holds this size's data) for one size; remove it
     afterwards unless `keep`, which names it by its size so that the next run with
     `keep` reuses it instead of building it again."""
     if not server_url:
-        path = workdir / f"kb-{articles}.sqlite"
+        path = workdir / f"{prefix}-{size}.sqlite"
         yield f"sqlite:///{path}", keep and path.exists()
         return
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"kb_bench_{articles}" if keep else f"kb_bench_{articles}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_bench_{size}" if keep else f"{prefix}_bench_{size}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(
         make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
     )
@@ -182,9 +182,10 @@ _WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 _WRK_ERRORS = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 
 
-def measure_wrk(url: str, seconds: int, connections: int) -> float:
+def measure_wrk(url: str, seconds: int, connections: int, headers=None) -> float:
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     done = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", *extra, url],
         capture_output=True,
         text=True,
         check=True,
@@ -195,7 +196,7 @@ def measure_wrk(url: str, seconds: int, connections: int) -> float:
     return float(_WRK_RATE.search(done.stdout).group(1))
 
 
-def measure_python(url: str, seconds: int, connections: int) -> float:
+def measure_python(url: str, seconds: int, connections: int, headers=None) -> float:
     """A small keep-alive load loop, for machines without wrk."""
     from urllib.parse import urlsplit
 
@@ -207,7 +208,7 @@ def measure_python(url: str, seconds: int, connections: int) -> float:
     def worker(slot: int) -> None:
         conn = HTTPConnection(parts.hostname, parts.port, timeout=30)
         while time.monotonic() < stop:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             response = conn.getresponse()
             response.read()
             if response.status != 200:
