@@ -65,6 +65,7 @@ ACCESS_TABLE = """
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/openapi.json
   login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/partners
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>
+  login 403   403   403   ok    403   404   404    POST /api/v1/partners/<int:partner_id>/case-volume
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/customers
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/environments
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/technicians
@@ -156,8 +157,24 @@ ACCESS_TABLE = """
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/customers
   login ok    403   403   ok    403   404   403    GET  /partners/<int:partner_id>/customers/<int:customer_id>/edit
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/customers/<int:customer_id>/edit
+  login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/check-ins
+  login ok    ok    403   403   403   403   403    POST /partners/<int:partner_id>/check-ins/actions/<int:action_id>/done
+  login ok    ok    403   403   403   403   403    GET  /partners/<int:partner_id>/check-ins/cadence
+  login ok    ok    403   403   403   403   403    POST /partners/<int:partner_id>/check-ins/cadence
+  login ok    ok    403   403   403   403   403    GET  /partners/<int:partner_id>/check-ins/new
+  login ok    ok    403   403   403   403   403    POST /partners/<int:partner_id>/check-ins/new
   login ok    403   403   403   403   403   403    GET  /partners/<int:partner_id>/edit
   login ok    403   403   403   403   403   403    POST /partners/<int:partner_id>/edit
+  login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/fee-reports
+  login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/fee-reports.csv
+  login 403   403   403   ok    403   404   403    GET  /partners/<int:partner_id>/fee-reports/new
+  login 403   403   403   ok    403   404   403    POST /partners/<int:partner_id>/fee-reports/new
+  login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/fee-reports/<int:report_id>
+  login 403   403   403   ok    403   404   403    POST /partners/<int:partner_id>/fee-reports/<int:report_id>/edit
+  login 403   403   403   ok    403   404   403    POST /partners/<int:partner_id>/fee-reports/<int:report_id>/submit
+  login ok    ok    403   403   403   403   403    POST /partners/<int:partner_id>/fee-reports/<int:report_id>/approve
+  login ok    ok    403   403   403   403   403    POST /partners/<int:partner_id>/fee-reports/<int:report_id>/send-back
+  login ok    ok    403   403   403   403   403    GET  /partners/fee-reports/awaiting
   login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/technicians
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/technicians
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/technicians/<int:user_id>/status

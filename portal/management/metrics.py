@@ -79,9 +79,8 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _rollup_tallies(
-    partner_ids, months: list[date], *, by_month: bool
-) -> dict[int, dict[date | None, Tally]]:
+def _rollup_tallies(partner_ids, months: list[date], *, by_month: bool, by_product=False):
+    """{partner: {month or None: Tally}}, or {partner: {(month, product): Tally}}."""
     result: dict[int, dict] = defaultdict(lambda: defaultdict(Tally))
     if not months:
         return result
@@ -90,11 +89,16 @@ def _rollup_tallies(
     if partner_ids is not None:
         rollups = rollups.where(EscalationRollup.partner_id.in_(partner_ids))
         counts = counts.where(EscalationRollupCount.partner_id.in_(partner_ids))
+
+    def key(row):
+        month = row.month if by_month else None
+        return (month, row.product_id) if by_product else month
+
     for row in db.session.scalars(rollups):
-        tally = result[row.partner_id][row.month if by_month else None]
+        tally = result[row.partner_id][key(row)]
         tally.add(Tally(**{name: getattr(row, name) for name in COUNTS}))
     for row in db.session.scalars(counts):
-        tally = result[row.partner_id][row.month if by_month else None]
+        tally = result[row.partner_id][key(row)]
         tally.breakdown(row.kind)[row.key] += row.count
     return result
 
@@ -142,6 +146,21 @@ def monthly_tallies(
         pid: {month: found[pid][month] if pid in found else Tally() for month in months}
         for pid in ids
     }
+
+
+def monthly_product_tallies(
+    partner_ids: list[int], first_month: date, last_month: date
+) -> dict[int, dict[date, dict[int, Tally]]]:
+    """Each partner's escalations per month of submission and product (only those with
+    escalations: a missing month or product had none)."""
+    found = _rollup_tallies(
+        partner_ids, months_between(first_month, last_month), by_month=True, by_product=True
+    )
+    result: dict[int, dict] = {pid: defaultdict(dict) for pid in partner_ids}
+    for pid, tallies in found.items():
+        for (month, product_id), tally in tallies.items():
+            result[pid][month][product_id] = tally
+    return result
 
 
 def seats_by_partner(partner_ids: list[int] | None = None) -> dict[int, int]:

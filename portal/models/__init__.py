@@ -2,6 +2,7 @@
 
 from portal.models.agreements import Agreement, ProductMinimum, SlaTarget
 from portal.models.audit import AuditEntry
+from portal.models.case_volumes import CaseVolume
 from portal.models.checkins import CheckIn, CheckInAction
 from portal.models.fees import FeeReport
 from portal.models.flag_thresholds import FlagThresholds
@@ -16,6 +17,7 @@ __all__ = [
     "Agreement",
     "ApiToken",
     "AuditEntry",
+    "CaseVolume",
     "CheckIn",
     "CheckInAction",
     "Customer",
