@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import AuditEntry, Partner
 from portal.next_steps import next_steps_for
 from portal.partners import next_steps as partner_steps
-from portal.roles import SUPPORT_MANAGER, VENDOR_ADMIN
+from portal.partners.onboarding import checklist_for
+from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, VENDOR_ADMIN
 
 bp = Blueprint("home", __name__)
 
@@ -32,11 +33,13 @@ def index():
     if principal.is_vendor:
         return render_template("home/vendor.html", steps=steps, **_vendor_context(principal))
     partner = db.session.get(Partner, principal.partner_id)
+    checklist = checklist_for(partner) if principal.role == PARTNER_ADMIN else None
     return render_template(
         "home/partner.html",
         steps=steps,
         partner=partner,
         agreement=partner.agreement_in_force,
+        checklist=checklist if checklist is not None and not checklist.complete else None,
     )
 
 

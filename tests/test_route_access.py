@@ -165,6 +165,7 @@ ACCESS_TABLE = """
   login ok    ok    403   403   403   403   403    POST /partners/<int:partner_id>/check-ins/new
   login ok    403   403   403   403   403   403    GET  /partners/<int:partner_id>/edit
   login ok    403   403   403   403   403   403    POST /partners/<int:partner_id>/edit
+  login 403   403   403   ok    403   404   403    POST /partners/<int:partner_id>/onboarding/procedures
   login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/fee-reports
   login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/fee-reports.csv
   login 403   403   403   ok    403   404   403    GET  /partners/<int:partner_id>/fee-reports/new

@@ -119,6 +119,10 @@ class Agreement(db.Model):
     partner_comments: Mapped[str] = mapped_column(Text, default="")
     in_force_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     in_force_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the partner admin confirmed having read its responsibilities and the
+    #: out-of-hours rules (an onboarding step, portal.partners.onboarding).
+    procedures_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    procedures_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     partner = relationship("Partner", back_populates="agreements")
     proposed_by = relationship("User", foreign_keys=[proposed_by_id])

@@ -14,7 +14,11 @@ from portal.extensions import db
 from portal.models import Agreement, Customer, Partner, User
 from portal.models.partners import PARTNER_STATUSES, PARTNER_TIERS
 from portal.pagination import paginate_rows
-from portal.partners import agreement_views, people_views  # noqa: F401  (register routes)
+from portal.partners import (  # noqa: F401  (register routes)
+    agreement_views,
+    onboarding_views,
+    people_views,
+)
 from portal.partners.blueprint import (
     agreement_history_options,
     bp,
