@@ -222,6 +222,25 @@ def _draft_id(world: World, visitor) -> int:
     return draft.id
 
 
+def _fee_report_id(world: World, visitor) -> int:
+    """acme's draft fee report of the current quarter (made once, through the service)."""
+    from portal.management.fee_reports import declare_fees
+    from portal.management.fees import period_containing
+    from portal.models.base import utcnow
+    from portal.models.fees import FeeReport
+
+    report_id = db.session.scalar(
+        db.select(FeeReport.id).where(FeeReport.partner_id == world.acme.id)
+    )
+    if report_id is None:
+        today = utcnow().date()
+        start = period_containing(today, "quarter").start
+        admin = world.user("acme_admin")
+        report_id = declare_fees(world.acme, start, "1000", actor=admin, today=today).id
+        db.session.commit()
+    return report_id
+
+
 # parameter name -> its sample value, given the world and the visiting user (or None)
 SAMPLES = {
     "partner_id": lambda w, v: w.acme.id,
@@ -245,6 +264,7 @@ SAMPLES = {
     "escalation_id": lambda w, v: _escalation(w).id,
     "attachment_id": _attachment_id,
     "draft_id": _draft_id,
+    "report_id": _fee_report_id,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -48,6 +48,7 @@ class AgreementSchema(Schema):
     fee_percentage = fields.Decimal(as_string=True, allow_none=True)
     fixed_fee = fields.Decimal(as_string=True, allow_none=True)
     fee_period = fields.String()
+    currency = fields.String()
     certification_validity_months = fields.Integer()
     coverage = fields.String()
     timezone = fields.String()

@@ -23,6 +23,7 @@ from portal.holiday_calendar import (
     holiday_countries,
     parse_closed_dates,
 )
+from portal.management.fees import CURRENCIES
 from portal.models import Agreement, Partner, Product, ProductMinimum, SlaTarget
 from portal.models.agreements import (
     COVERAGES,
@@ -48,6 +49,7 @@ TERM_FIELDS = (
     "fee_percentage",
     "fixed_fee",
     "fee_period",
+    "currency",
     "certification_validity_months",
     "coverage",
     "timezone",
@@ -92,6 +94,8 @@ class AgreementTerms:
     fee_percentage: Decimal | None = Decimal("20")
     fixed_fee: Decimal | None = None
     fee_period: str = "quarter"
+    #: ISO 4217 code of the fees (one of `portal.management.fees.CURRENCIES`).
+    currency: str = "EUR"
     certification_validity_months: int = 12
     coverage: str = "business_hours"
     timezone: str = "UTC"
@@ -155,6 +159,7 @@ def normalise_terms(terms: AgreementTerms) -> AgreementTerms:
     """
     for name in TEXT_TERMS:
         setattr(terms, name, (getattr(terms, name) or "").strip())
+    terms.currency = (terms.currency or "").strip().upper()
     if terms.fee_model == "percentage":
         terms.fixed_fee = None
     elif terms.fee_model == "fixed":
@@ -212,6 +217,7 @@ def validate_terms(terms: AgreementTerms) -> None:
         ("customer_billing", PARTY),
         ("fee_model", FEE_MODELS),
         ("fee_period", FEE_PERIODS),
+        ("currency", CURRENCIES),
         ("coverage", COVERAGES),
         ("out_of_hours_cover", OUT_OF_HOURS_COVER),
     )

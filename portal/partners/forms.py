@@ -32,6 +32,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.management.fees import CURRENCIES
 from portal.models.agreements import SEVERITIES, WEEKDAYS
 from portal.models.partners import PARTNER_STATUSES
 from portal.partners.agreements import TERM_FIELDS, AgreementTerms
@@ -253,6 +254,12 @@ class AgreementForm(FlaskForm):
         description="For the fixed-fee model only: the amount per fee period.",
     )
     fee_period = SelectField("Fee period", choices=options(FEE_PERIOD_LABELS.items()))
+    currency = SelectField(
+        "Currency",
+        choices=options((code, code) for code in CURRENCIES),
+        default="EUR",
+        description="The fees' currency (ISO 4217); fee reports are in it.",
+    )
     certification_validity_months = IntegerField(
         "Certification validity (months)",
         validators=[Optional(), WHOLE_NUMBER],

@@ -42,6 +42,7 @@ TERM_LABELS = {
     "fee_percentage": "Fee percentage",
     "fixed_fee": "Fixed fee",
     "fee_period": "Fee period",
+    "currency": "Currency",
     "certification_validity_months": "Certification validity",
     "coverage": "Coverage",
     "timezone": "Time zone",
