@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit_views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.home import bp as home_bp
+    from portal.management.checkin_views import bp as checkins_bp
     from portal.management.fee_views import bp as fees_bp
     from portal.management.views import bp as management_bp
     from portal.partners.views import bp as partners_bp
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         home_bp,
         auth_bp,
         partners_bp,
+        checkins_bp,
         fees_bp,
         management_bp,
         admin_bp,

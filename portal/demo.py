@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.management.demo_checkins import seed_check_ins
 from portal.models import Partner, Product, User
 from portal.models.base import utcnow
 from portal.partners.agreements import AgreementTerms, accept_agreement, propose_agreement
@@ -48,6 +49,7 @@ def seed_demo() -> dict:
                 raise
             continue
         module.seed(world)
+    seed_check_ins()  # after the escalations: the check-ins' snapshots count them
     db.session.commit()
     return world
 

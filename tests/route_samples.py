@@ -241,6 +241,28 @@ def _fee_report_id(world: World, visitor) -> int:
     return report_id
 
 
+def _check_in_action_id(world: World, visitor) -> int:
+    """An open action agreed at a check-in with acme (made once)."""
+    from datetime import date
+
+    from portal.management.checkins import ActionInput, CheckInInput, record_check_in
+    from portal.models.checkins import CheckInAction
+
+    action_id = db.session.scalar(
+        db.select(CheckInAction.id).where(CheckInAction.partner_id == world.acme.id)
+    )
+    if action_id is None:
+        today = date.today()
+        action = ActionInput("Sample action", "partner", "Acme Admin", today)
+        data = CheckInInput(today, "video", "Manager", "Acme Admin", actions=[action])
+        record_check_in(world.acme, data, actor=world.user("support_manager"))
+        db.session.commit()
+        action_id = db.session.scalar(
+            db.select(CheckInAction.id).where(CheckInAction.partner_id == world.acme.id)
+        )
+    return action_id
+
+
 # parameter name -> its sample value, given the world and the visiting user (or None)
 SAMPLES = {
     "partner_id": lambda w, v: w.acme.id,
@@ -264,6 +286,7 @@ SAMPLES = {
     "escalation_id": lambda w, v: _escalation(w).id,
     "attachment_id": _attachment_id,
     "draft_id": _draft_id,
+    "action_id": _check_in_action_id,
     "report_id": _fee_report_id,
 }
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

@@ -2,8 +2,9 @@
 
 - check_ins: date, channel, attendees, notes, the next due date and a snapshot of the
   partner's figures on the day.
-- check_in_actions: what was agreed, by whom and by when; open until done.
-- partners.checkin_cadence_days: days between check-ins (90 by default).
+- check_in_actions: what was agreed, by whom and by when; open until done (and the later
+  check-in at which it was marked done).
+- partners.checkin_cadence_days: days between check-ins (90 by default, 7 to 366).
 
 Revision ID: 0013_check_ins
 Revises: 0012_escalation_rollups
@@ -44,6 +45,7 @@ def upgrade():
             "channel IN ('video', 'phone', 'on_site', 'email')",
             name=op.f("ck_check_ins_channel_valid"),
         ),
+        sa.CheckConstraint("next_due_on > held_on", name=op.f("ck_check_ins_next_due_after_held")),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_check_ins_partner_id_partners")
         ),
@@ -68,8 +70,13 @@ def upgrade():
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("done_by_id", sa.Integer(), nullable=True),
+        sa.Column("done_in_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             "owner_side IN ('vendor', 'partner')", name=op.f("ck_check_in_actions_owner_side_valid")
+        ),
+        sa.CheckConstraint(
+            "done_at IS NOT NULL OR done_in_id IS NULL",
+            name=op.f("ck_check_in_actions_done_in_when_done"),
         ),
         sa.ForeignKeyConstraint(
             ["check_in_id"],
@@ -79,6 +86,9 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["done_by_id"], ["users.id"], name=op.f("fk_check_in_actions_done_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["done_in_id"], ["check_ins.id"], name=op.f("fk_check_in_actions_done_in_id_check_ins")
         ),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_check_in_actions_partner_id_partners")
@@ -95,10 +105,14 @@ def upgrade():
         batch_op.add_column(
             sa.Column("checkin_cadence_days", sa.Integer(), server_default="90", nullable=False)
         )
+        batch_op.create_check_constraint(
+            op.f("ck_partners_checkin_cadence_range"), "checkin_cadence_days BETWEEN 7 AND 366"
+        )
 
 
 def downgrade():
     with op.batch_alter_table("partners", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_partners_checkin_cadence_range"), type_="check")
         batch_op.drop_column("checkin_cadence_days")
 
     with op.batch_alter_table("check_in_actions", schema=None) as batch_op:

@@ -3,7 +3,7 @@ agreed, and a snapshot of the partner's figures on the day."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -18,6 +18,7 @@ class CheckIn(db.Model):
     __table_args__ = (
         Index("ix_check_ins_partner_held_on", "partner_id", "held_on"),
         enum_check("channel", CHANNELS),
+        CheckConstraint("next_due_on > held_on", name="next_due_after_held"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,7 @@ class CheckInAction(db.Model):
         Index("ix_check_in_actions_partner_done", "partner_id", "done_at"),
         Index("ix_check_in_actions_check_in", "check_in_id"),
         enum_check("owner_side", ACTION_OWNERS),
+        CheckConstraint("done_at IS NOT NULL OR done_in_id IS NULL", name="done_in_when_done"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +67,11 @@ class CheckInAction(db.Model):
     due_on: Mapped[date]
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The later check-in at which it was marked done; none when marked done from the log.
+    done_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id"))
 
     check_in = relationship("CheckIn", back_populates="actions", foreign_keys=[check_in_id])
+    done_in = relationship("CheckIn", foreign_keys=[done_in_id])
+    done_by = relationship("User")
 
     tenant_column = "partner_id"
