@@ -13,16 +13,20 @@ SECURITY = [{"bearerAuth": []}]
 
 
 class CaseVolumeSchema(Schema):
+    # Not `required`: the partner and the caller's right are checked (404, 403) before
+    # the body is judged; the service names a missing field as a validation error.
     month = fields.String(
-        required=True,
+        load_default=None,
         validate=validate.Length(max=7),
         metadata={"description": "YYYY-MM, a month that has begun", "example": "2026-11"},
     )
     product = fields.String(
-        required=True, validate=validate.Length(max=60), metadata={"description": "Product slug"}
+        load_default=None,
+        validate=validate.Length(max=60),
+        metadata={"description": "Product slug"},
     )
     cases = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
+        load_default=None, strict=True, validate=validate.Range(min=0, max=10_000_000)
     )
 
 
