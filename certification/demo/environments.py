@@ -1,10 +1,15 @@
 """Demo: reproduction environments, dated from the day the demo is loaded.
 
 - acme: "Acme Server Lab" on Orbit Server 4.2.0 (attested 20 days ago, verified by the
-  vendor's engineer 12 days ago), "Acme Mobile Lab" on Orbit Mobile 2.1.0 (attested 35
-  days ago), and "Acme Old Lab" on Orbit Server 4.1.0, last attested 200 days ago: stale,
-  so the list shows what that looks like and the partner admin is asked to re-attest it;
-- globex: "Globex Lab" on Orbit Server 4.1.0 (attested 60 days ago).
+  vendor's engineer 12 days ago), "Acme Mobile Lab" on Orbit Mobile 2.1.0 (registered 98
+  days ago, last attested 35 days ago), and "Acme Old Lab" on Orbit Server 4.1.0
+  (registered 360 days ago), last attested 200 days ago: stale, so the list shows what
+  that looks like and the partner admin is asked to re-attest it;
+- globex: "Globex Lab" on Orbit Server 4.1.0 (registered 345 days ago, last attested 60
+  days ago).
+
+Registered long before their last attestation, the labs carry the escalation history
+of the last year (`escalations.demo.history`) on the days it was submitted.
 
 The rows are written as they stood on their dates (audited as registered then); each
 partner's compliance is then refreshed once, as of today, so its stored verdicts and
@@ -22,7 +27,8 @@ from portal.models.base import utcnow
 from portal.models.products import find_release
 
 LABS = (
-    # partner, product, version, name, OS, database, build, attested days ago, verified
+    # partner, product, version, name, OS, database, build, registered and attested days
+    # ago, verified days ago
     (
         "acme",
         "orbit-server",
@@ -31,6 +37,7 @@ LABS = (
         "Ubuntu 24.04 LTS",
         "PostgreSQL 16",
         "4.2.0+build.311",
+        20,
         20,
         12,
     ),
@@ -42,6 +49,7 @@ LABS = (
         "Android 15 emulator on Debian 12",
         "",
         "2.1.0 (2107)",
+        98,
         35,
         None,
     ),
@@ -53,6 +61,7 @@ LABS = (
         "Debian 12",
         "PostgreSQL 15",
         "4.1.0+build.204",
+        360,
         200,
         None,
     ),
@@ -64,6 +73,7 @@ LABS = (
         "Red Hat Enterprise Linux 9",
         "PostgreSQL 15",
         "4.1.0+build.204",
+        345,
         60,
         None,
     ),
@@ -74,7 +84,8 @@ def seed(world: dict) -> None:
     now = utcnow()
     users = world["users"]
     engineer = users["engineer@vendor.example"]
-    for slug, product_slug, version, name, system, database, build, attested, verified in LABS:
+    for slug, product_slug, version, name, system, database, build, *ago in LABS:
+        registered, attested, verified = ago
         partner = world["partners"][slug]
         release = find_release(world["products"][product_slug], version)
         admin = users[f"admin@{slug}.example"]
@@ -90,7 +101,7 @@ def seed(world: dict) -> None:
             attested_unmodified=True,
             attested_at=now - timedelta(days=attested),
             attested_by_id=admin.id,
-            created_at=now - timedelta(days=attested),
+            created_at=now - timedelta(days=registered),
         )
         if verified is not None:
             lab.verified_at = now - timedelta(days=verified)

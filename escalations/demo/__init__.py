@@ -17,7 +17,11 @@ happened passed in, so that its timeline, SLA clocks (from the agreement in forc
 
 Each escalation uses the lab its partner had on that day: acme's before the last 20 days
 the "Acme Old Lab" (4.1.0, current until then), after it the "Acme Server Lab" (4.2.0);
-globex's "Globex Lab" is 60 days old, so its escalations are from the last 8 weeks.
+globex's "Globex Lab" (4.1.0, last attested 60 days ago).
+
+Before them, `escalations.demo.history` adds a year of finished escalations for both
+partners (the dashboard's trends and flags); stories and history are replayed together in
+the order they were submitted.
 
 The mail the services queue is dropped: it would tell people today of what happened
 weeks ago.
@@ -30,6 +34,7 @@ from sqlalchemy import delete, event, func, select
 
 from certification.models import ReproductionEnvironment
 from escalations import services
+from escalations.demo import history
 from escalations.demo.files import demo_file
 from escalations.demo.stories import DEMO_ESCALATIONS, ENGINEER, DemoEscalation, Step
 from escalations.gate import EscalationInput
@@ -150,8 +155,9 @@ def seed_escalation(world, demo: DemoEscalation, now: datetime) -> Escalation:
 def seed(world: dict) -> None:
     now = utcnow()
     queued_before = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
+    demos = (*DEMO_ESCALATIONS, *history.escalations(now.date()))
     world["escalations"] = {
         demo.key: seed_escalation(world, demo, now)
-        for demo in sorted(DEMO_ESCALATIONS, key=lambda d: d.ago, reverse=True)
+        for demo in sorted(demos, key=lambda d: submitted_at(d, now))
     }
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.id > queued_before))

@@ -61,7 +61,7 @@ def test_demo_has_every_state_reason_a_newcomers_draft_and_an_s1_with_evidence(a
     for slug in ("acme", "globex"):
         assert {e.status for e in escalations if e.partner.slug == slug} == set(STATUSES), slug
     rejected = [e for e in escalations if e.status == "rejected"]
-    assert sorted(e.rejection_reason for e in rejected) == sorted(REJECTION_REASONS)
+    assert {e.rejection_reason for e in rejected} == set(REJECTION_REASONS)
     submitted = [e.submitted_at for e in escalations if e.submitted_at]
     assert max(submitted) - min(submitted) > timedelta(days=150)  # several months
 
@@ -165,11 +165,14 @@ def test_each_demo_escalation_passed_the_gate_on_its_day_with_a_timeline_that_ag
 
 
 def test_a_demo_technician_sees_only_their_own_partners_escalations(app):
-    seed_demo()
+    world = seed_demo()
     escalations = _escalations()
     by_partner = {
         slug: [e for e in escalations if e.partner.slug == slug] for slug in ("acme", "globex")
     }
+    # One by one, the stories' escalations: the year of history behind them is of the
+    # same kind (without files), and the lists below hold it too.
+    stories = {e.id for key, e in world["escalations"].items() if "-history-" not in key}
     # (user, whose escalations) -> visible
     visible = {
         ("tech@acme.example", "acme"): True,
@@ -186,14 +189,15 @@ def test_a_demo_technician_sees_only_their_own_partners_escalations(app):
         assert {item["id"] for item in listed.get_json()["items"]} == own, email
         assert Browser(client).login(email, DEMO_PASSWORD).status_code == 302
         expected = 200 if allowed else 404
-        for escalation in by_partner[owner]:
+        for escalation in (e for e in by_partner[owner] if e.id in stories):
             api = client.get(f"/api/v1/escalations/{escalation.id}", headers=headers)
             assert api.status_code == expected, (email, escalation.title)
             for attachment in _attachments(escalation):
                 path = f"/escalations/{escalation.id}/attachments/{attachment.id}"
                 assert client.get(path).status_code == expected, (email, path)
         # The pages: one with files for the owner's people; every one is a 404 otherwise.
-        shown = by_partner[owner] if not allowed else [_with_files(by_partner[owner])]
+        owned = [e for e in by_partner[owner] if e.id in stories]
+        shown = owned if not allowed else [_with_files(owned)]
         for escalation in shown:
             assert client.get(f"/escalations/{escalation.id}").status_code == expected
 
