@@ -70,7 +70,7 @@ def authenticate_api_request() -> None:
 
 
 def register_api(app: Flask) -> None:
-    from portal.api import case_volume, catalogue, partners, tokens
+    from portal.api import case_volume, catalogue, metrics, partners, tokens
     from portal.errors import json_error
 
     api.init_app(
@@ -91,7 +91,7 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
     )
-    for module in (tokens, catalogue, partners, case_volume, *_feature_api_modules()):
+    for module in (tokens, catalogue, partners, case_volume, metrics, *_feature_api_modules()):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
 
