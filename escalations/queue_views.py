@@ -6,16 +6,17 @@ partner's escalations (drafts too) and have no partner or "assigned to me" filte
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import render_template, request
 from sqlalchemy import and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import joinedload
 
 from escalations import search
+from escalations.action_forms import REJECTION_LABELS
 from escalations.blueprint import bp
 from escalations.clock import NEARLY_DUE, OPEN, queue_sla
-from escalations.models import STATUSES, Escalation
+from escalations.models import REJECTION_REASONS, STATUSES, Escalation
 from escalations.scope import visible_escalations
 from portal.access import current_principal, signed_in
 from portal.extensions import db
@@ -33,6 +34,23 @@ STATUS_CHOICES = [("open", "Open"), ("", "Any status")] + [
 SLA_CHOICES = [("breached", "Breached"), ("nearly_due", "Nearly due"), ("paused", "Paused")]
 #: `?assignee=none`: nobody is assigned.
 UNASSIGNED = "none"
+#: `?submitted_from=` and `?submitted_to=`: days written YYYY-MM-DD, within these years.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+DATE_LABELS = {"submitted_from": "Submitted from", "submitted_to": "Submitted to"}
+
+
+def _day(text: str) -> date | str | None:
+    """A day written YYYY-MM-DD; None when empty; what is wrong with it otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return f"A day written YYYY-MM-DD, from {FIRST_YEAR} to {LAST_YEAR}."
+    return day
 
 
 @dataclass(frozen=True)
@@ -46,13 +64,30 @@ class QueueFilters:
     sla: str = ""
     mine: bool = False
     q: str = ""
+    #: A rejection reason (the partner review's drill-down), and submission days.
+    reason: str = ""
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    #: Filters given but not valid, by name: what is wrong (they are not applied).
+    problems: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_args(cls, args) -> "QueueFilters":
-        """The filters of a query string; a value that cannot be one is ignored."""
+        """The filters of a query string; a value that cannot be one is ignored (a reason
+        or a day that is not valid is also named in `problems`)."""
         status = args.get("status", "open")
         assignee = args.get("assignee", "")
         sla = args.get("sla", "")
+        reason = args.get("reason", "")
+        days = {name: _day(args.get(name, "")) for name in DATE_LABELS}
+        problems = [(name, value) for name, value in days.items() if isinstance(value, str)]
+        if reason and reason not in REJECTION_REASONS:
+            problems.insert(0, ("reason", "Not a rejection reason."))
+            reason = ""
+        first, last = (v if isinstance(v, date) else None for v in days.values())
+        if first and last and first > last:
+            problems.append(("submitted_to", "The range ends on or after the day it starts."))
+            first = last = None
         return cls(
             status=status if status in STATUSES or status in ("open", "") else "open",
             severity=args.get("severity", "") if args.get("severity") in SEVERITIES else "",
@@ -62,6 +97,10 @@ class QueueFilters:
             sla=sla if sla in dict(SLA_CHOICES) else "",
             mine=args.get("mine") == "1",
             q=search.cleaned_query(args.get("q")),
+            reason=reason,
+            submitted_from=first,
+            submitted_to=last,
+            problems=tuple(problems),
         )
 
     @property
@@ -129,6 +168,15 @@ def filtered(stmt, principal, filters: QueueFilters, now: datetime):
         stmt = stmt.where(Escalation.assignee_id == principal.id)
     if filters.sla:
         stmt = stmt.where(sla_state_clause(filters.sla, now))
+    if filters.reason:
+        stmt = stmt.where(Escalation.rejection_reason == filters.reason)
+    # Days in UTC, as the roll-ups count an escalation in its month of submission.
+    if filters.submitted_from is not None:
+        start = datetime.combine(filters.submitted_from, time.min, tzinfo=UTC)
+        stmt = stmt.where(Escalation.submitted_at >= start)
+    if filters.submitted_to is not None:
+        end = datetime.combine(filters.submitted_to + timedelta(days=1), time.min, tzinfo=UTC)
+        stmt = stmt.where(Escalation.submitted_at < end)
     return stmt
 
 
@@ -186,6 +234,8 @@ def queue():
         severities=SEVERITIES,
         status_choices=STATUS_CHOICES,
         sla_choices=SLA_CHOICES,
+        reasons=[(code, REJECTION_LABELS.get(code, code)) for code in REJECTION_REASONS],
+        filter_labels={"reason": "Rejection reason", **DATE_LABELS},
         unassigned=UNASSIGNED,
         sla_of=lambda escalation: queue_sla(escalation, now),
     )
