@@ -17,6 +17,7 @@ from escalations.knowledge_capture import (
     may_start_article,
     rejection_article_shown,
 )
+from escalations.ratings.services import rating_panel
 from escalations.records import attachments_of, deflection_log, timeline
 from escalations.scope import get_visible_escalation_or_404
 from escalations.search import similar_escalations
@@ -76,6 +77,7 @@ def render_detail(escalation, principal, *, forms=None, refusal=None, status: in
         kb_article=captured_article(escalation, principal),
         may_start_article=may_start_article(escalation, principal),
         similar=similar_escalations(escalation, principal),
+        **rating_panel(escalation, principal, now),
     ), status
 
 

@@ -50,7 +50,11 @@ def _subject(escalation: Escalation, what: str) -> str:
     return f"Escalation #{escalation.id} {what}: {escalation.title}"
 
 
-def status_changed(escalation: Escalation, previous: str | None, note: str = "") -> None:
+def status_changed(
+    escalation: Escalation, previous: str | None, note: str = "", rating_link: str | None = None
+) -> None:
+    """`rating_link`: the customer's rating link, for the partner to pass on (its agreement
+    keeps the vendor from contacting its customers)."""
     for recipient in partner_recipients(escalation):
         enqueue_mail(
             recipient,
@@ -60,6 +64,7 @@ def status_changed(escalation: Escalation, previous: str | None, note: str = "")
             previous=previous,
             note=note,
             link=escalation_link(escalation),
+            rating_link=rating_link,
         )
 
 

@@ -77,6 +77,8 @@ ACTION_LABELS = {
     "kb_article.unpublished": "Article withdrawn to draft",
     "kb_article.flagged_for_review": "Article flagged for review",
     "kb_article.reviewed": "Article marked as reviewed",
+    "rating_request.issued": "Customer rating link issued",
+    "rating_request.answered": "Customer rating received",
 }
 
 
@@ -109,6 +111,12 @@ FIELD_LABELS = {
     "tier": "Tier",
     "support_manager_id": "Support manager",
     "email": "E-mail",
+    "contact_email": "Contact e-mail",
+    "delivery": "Link delivered",
+    "recipient": "Mailed to",
+    "expires_at": "Valid until",
+    "score": "Score (1-5)",
+    "comment_length": "Comment length (characters)",
     "role": "Role",
     "partner_id": "Partner",
     "seats": "Seats",
@@ -390,6 +398,9 @@ def _subject(entry, directory: Directory) -> ObjectRef:
 
 
 def _actor(entry, directory: Directory) -> ObjectRef:
+    if entry.actor_id is None and entry.actor_label not in ("", "system"):
+        # Someone without an account, such as a customer through a rating link.
+        return ObjectRef(entry.actor_label.capitalize(), detail="No account")
     if entry.actor_id is None:
         return ObjectRef("System", detail="Automatic change")
     user = directory.get("User", entry.actor_id)

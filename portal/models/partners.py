@@ -72,6 +72,8 @@ class Customer(db.Model):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     name: Mapped[str] = mapped_column(String(160))
     seats: Mapped[int] = mapped_column(default=0)
+    #: Where the vendor may mail the customer (a rating link), when the agreement allows.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = created_at_column()
 
     partner = relationship("Partner", back_populates="customers")

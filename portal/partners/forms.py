@@ -441,3 +441,9 @@ class CustomerForm(FlaskForm):
         validators=[Optional(), WHOLE_NUMBER],
         description="The customer's size; escalation rates are normalised by seats.",
     )
+    contact_email = EmailField(
+        "Contact e-mail",
+        validators=[Optional(), Email(), Length(max=254)],
+        description="Where the vendor may send the customer a rating link for a resolved "
+        "escalation, when your agreement lets the vendor contact customers directly.",
+    )

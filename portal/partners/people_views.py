@@ -189,7 +189,11 @@ def add_customer(partner_id):
     if form.validate_on_submit():
         try:
             customer = save_customer(
-                partner, form.name.data, form.seats.data, actor=current_principal()
+                partner,
+                form.name.data,
+                form.seats.data,
+                actor=current_principal(),
+                contact_email=form.contact_email.data or "",
             )
         except DomainError as exc:
             status = refused(form, exc)
@@ -210,7 +214,12 @@ def edit_customer(partner_id, customer_id):
     if form.validate_on_submit():
         try:
             save_customer(
-                partner, form.name.data, form.seats.data, customer, actor=current_principal()
+                partner,
+                form.name.data,
+                form.seats.data,
+                customer,
+                actor=current_principal(),
+                contact_email=form.contact_email.data or "",
             )
         except DomainError as exc:
             status = refused(form, exc)

@@ -10,10 +10,11 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Customer, Partner, User
 from portal.models.partners import PARTNER_STATUSES
+from portal.models.users import normalise_email
 from portal.roles import SUPPORT_MANAGER
 
 PARTNER_FIELDS = ("name", "slug", "region", "status", "support_manager_id")
-CUSTOMER_FIELDS = ("name", "seats")
+CUSTOMER_FIELDS = ("name", "seats", "contact_email")
 MAX_SEATS = 2_000_000_000  # within a 32-bit integer column
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -76,7 +77,13 @@ def save_partner(data: PartnerInput, partner: Partner | None = None, *, actor=No
 
 
 def save_customer(
-    partner: Partner, name: str, seats: int, customer: Customer | None = None, *, actor=None
+    partner: Partner,
+    name: str,
+    seats: int,
+    customer: Customer | None = None,
+    *,
+    actor=None,
+    contact_email: str | None = None,
 ) -> Customer:
     """Create or update one of the partner's customers."""
     name = (name or "").strip()
@@ -87,6 +94,8 @@ def save_customer(
         fields["seats"] = "Seats must be zero or more."
     elif seats > MAX_SEATS:
         fields["seats"] = f"At most {MAX_SEATS:,} seats."
+    if contact_email and ("@" not in contact_email or len(contact_email) > 254):
+        fields["contact_email"] = "Enter an e-mail address."
     clash = db.session.scalar(
         select(Customer).where(Customer.partner_id == partner.id, Customer.name == name)
     )
@@ -99,6 +108,8 @@ def save_customer(
         customer = Customer(partner=partner)
         db.session.add(customer)
     customer.name, customer.seats = name, seats
+    if contact_email is not None:  # None keeps it; "" clears it
+        customer.contact_email = normalise_email(contact_email) or None
     db.session.flush()
     after = snapshot(customer, CUSTOMER_FIELDS)
     if before != after:

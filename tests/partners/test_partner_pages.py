@@ -350,7 +350,11 @@ def test_partner_admin_adds_and_edits_its_customers(app, world):
     assert response.status_code == 302
     customer = db.session.scalar(select(Customer).where(Customer.name == "Wayne Enterprises"))
     assert (customer.partner_id, customer.seats) == (world.acme.id, 300)
-    assert _last_audit("customer.created").after == {"name": "Wayne Enterprises", "seats": 300}
+    assert _last_audit("customer.created").after == {
+        "name": "Wayne Enterprises",
+        "seats": 300,
+        "contact_email": None,
+    }
 
     path = f"/partners/{world.acme.id}/customers/{customer.id}/edit"
     assert 'value="Wayne Enterprises"' in _page(client.get(path))
