@@ -27,10 +27,9 @@ The mail the services queue is dropped: it would tell people today of what happe
 weeks ago.
 """
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 
 from certification.models import ReproductionEnvironment
 from escalations import services
@@ -39,6 +38,7 @@ from escalations.demo.files import demo_file
 from escalations.demo.stories import DEMO_ESCALATIONS, ENGINEER, DemoEscalation, Step
 from escalations.gate import EscalationInput
 from escalations.models import Attachment, Comment, DeflectionEntry, Escalation
+from portal import demo_dates
 from portal.extensions import db
 from portal.models import AuditEntry, Customer, OutboxMessage
 from portal.models.base import utcnow
@@ -47,22 +47,9 @@ from portal.models.base import utcnow
 DATED = (Escalation, Comment, Attachment, DeflectionEntry, AuditEntry)
 
 
-@contextmanager
 def dated(moment: datetime):
     """Rows first written inside the block are created at `moment` (not the seeding's now)."""
-    session = db.session()
-
-    def stamp(session, flush_context, instances):
-        for row in session.new:
-            if isinstance(row, DATED) and row.created_at is None:
-                row.created_at = moment
-
-    event.listen(session, "before_flush", stamp)
-    try:
-        yield
-        session.flush()
-    finally:
-        event.remove(session, "before_flush", stamp)
+    return demo_dates.dated(moment, *DATED)
 
 
 def _lab(name: str) -> ReproductionEnvironment:

@@ -6,12 +6,12 @@ check-in was 75 days ago: its check-in is overdue. Each snapshot is computed fro
 data the demo holds (its escalation history included, when seeded before).
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from portal.demo_dates import dated
 from portal.extensions import db
 from portal.management.checkins import (
     ActionInput,
@@ -152,22 +152,9 @@ GLOBEX = [
 ]
 
 
-@contextmanager
 def _dated(moment: datetime):
     """Check-ins and audit entries first written in the block are created at `moment`."""
-    session = db.session()
-
-    def stamp(session, flush_context, instances):
-        for row in session.new:
-            if isinstance(row, CheckIn | AuditEntry) and row.created_at is None:
-                row.created_at = moment
-
-    event.listen(session, "before_flush", stamp)
-    try:
-        yield
-        session.flush()
-    finally:
-        event.remove(session, "before_flush", stamp)
+    return dated(moment, CheckIn, AuditEntry)
 
 
 def _at(day: date, hour: int = 15) -> datetime:

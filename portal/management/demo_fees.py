@@ -14,11 +14,11 @@ The tiers earn a discount (certified 5 %, premier 10 %) unless the vendor admin 
 already set one.
 """
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from portal.demo_dates import dated
 from portal.extensions import db
 from portal.management.fee_reports import (
     approve_report,
@@ -46,22 +46,9 @@ SENT_BACK_NOTE = (
 )
 
 
-@contextmanager
 def _dated(moment: datetime):
     """Fee reports and audit entries first written inside the block are created at `moment`."""
-    session = db.session()
-
-    def stamp(session, flush_context, instances):
-        for row in session.new:
-            if isinstance(row, FeeReport | AuditEntry) and row.created_at is None:
-                row.created_at = moment
-
-    event.listen(session, "before_flush", stamp)
-    try:
-        yield
-        session.flush()
-    finally:
-        event.remove(session, "before_flush", stamp)
+    return dated(moment, FeeReport, AuditEntry)
 
 
 def _user(email: str) -> User:

@@ -15,8 +15,9 @@ from escalations.models import Escalation
 from portal.demo import seed_demo
 from portal.extensions import db
 from portal.management import rollups
+from portal.management.case_volume import case_figures
 from portal.management.metrics import Window, partner_tallies
-from portal.models import Partner
+from portal.models import AuditEntry, Partner
 from portal.models.base import utcnow
 from portal.partners.compliance import compliance_for, compute_tiers
 from tests.escalations.test_demo import _as_submitted
@@ -134,3 +135,16 @@ def test_the_rollups_equal_a_recomputation_after_seeding_the_demo(app):
     tallies = partner_tallies(Window.last_days(90))
     acme, globex = (tallies[ids[slug]].unwarranted_rate for slug in ("acme", "globex"))
     assert globex > 25 and globex > 2 * acme
+    # Both partners report the cases they handle themselves; globex escalates far more of
+    # its own cases than acme does (the dashboard's "per 100 cases" column).
+    per_100 = {
+        slug: case_figures([ids[slug]], Window.last_days(90))[ids[slug]].per_100_cases
+        for slug in ("acme", "globex")
+    }
+    assert per_100["acme"] > 0 and per_100["globex"] > 3 * per_100["acme"], per_100
+    reports = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case_volume.reported")
+    ).all()
+    assert len(reports) == 12 + 3 + 4
+    # Each dated early in the month after the one it reports, not at the seeding's moment.
+    assert min(entry.created_at for entry in reports) < utcnow() - timedelta(days=300)
