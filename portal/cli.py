@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app app <command>`, or `portal <command>` once installed."""
 
+import threading
 import time
 
 import click
@@ -136,7 +137,14 @@ def worker_command(once, interval):
     show_default=True,
     help="Load the demo data when the database is new.",
 )
-def serve_command(host, port, demo):
+@click.option(
+    "--checks/--no-checks",
+    default=True,
+    show_default=True,
+    help="Run the worker's periodic checks (data exports, webhooks, notices) in the "
+    "background; mail stays in the outbox for `flask worker`.",
+)
+def serve_command(host, port, demo, checks):
     """Apply migrations, load the demo data into a new database, and serve the portal."""
     from portal.demo import database_is_empty, seed_demo
 
@@ -145,9 +153,37 @@ def serve_command(host, port, demo):
         seed_demo()
         click.echo("Demo data loaded (password 'demo-password' for every demo account).")
     db.session.remove()
+    if checks:
+        start_background_checks(current_app._get_current_object())
     click.echo(f"Serving on http://{host}:{port}")
     # Flask's app.run() does nothing when called from its own CLI; serve directly.
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def start_background_checks(
+    app: Flask, interval: float = 5.0, stop: threading.Event | None = None
+) -> threading.Thread:
+    """Run the periodic checks every `interval` seconds in a daemon thread, until `stop`.
+
+    For the embedded server, so that one command shows the whole product (an export is
+    built, a webhook delivered); a production deployment runs `flask worker` instead.
+    """
+    from portal.periodic import run_checks
+
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    run_checks()
+                finally:
+                    db.session.remove()
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, name="periodic-checks", daemon=True)
+    thread.start()
+    return thread
 
 
 def main() -> None:

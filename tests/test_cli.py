@@ -142,3 +142,32 @@ def test_seed_demo_refuses_a_database_with_users(run, world):
     before = row_counts()
     assert run("seed-demo").exit_code != 0
     assert row_counts() == before
+
+
+def test_serve_runs_the_periodic_checks_in_the_background_until_stopped(app, monkeypatch):
+    """The embedded server builds exports and delivers webhooks without a separate worker."""
+    import threading
+
+    from portal import periodic
+    from portal.cli import start_background_checks
+
+    ran = threading.Event()
+    seen_apps = []
+
+    def check(now):
+        from flask import current_app
+
+        seen_apps.append(current_app._get_current_object())
+        ran.set()
+        return 1
+
+    monkeypatch.setattr(periodic, "_checks", {"test.check": check})
+    stop = threading.Event()
+    thread = start_background_checks(app, interval=0.05, stop=stop)
+    try:
+        assert ran.wait(5), "the check never ran"
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
+    assert seen_apps and all(a is app for a in seen_apps)
