@@ -16,6 +16,7 @@ from escalations import clock, notifications
 from escalations.file_types import ALLOWED_DESCRIPTION, content_type_of
 from escalations.gate import EscalationInput, check_submission
 from escalations.models import Attachment, Comment, DeflectionEntry, Escalation, EscalationEvent
+from escalations.ratings import services as ratings
 from escalations.storage import sha256_of, storage
 from escalations.workflow import apply_transition
 from knowledge_base.models import Article
@@ -27,6 +28,7 @@ from portal.models import Customer, Product, Release, User
 from portal.models.agreements import SEVERITIES
 from portal.models.base import utcnow
 from portal.roles import TECHNICIAN, VENDOR_ENGINEER
+from portal.webhooks import events as webhooks
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -254,6 +256,7 @@ def submit_escalation(
         f"{escalation.title}",
     )
     notifications.submitted(escalation, agreement)
+    webhooks.escalation_created(escalation, now)
     return escalation
 
 
@@ -284,7 +287,13 @@ def transition(
             )
     previous = escalation.status
     event = apply_transition(escalation, actor, action, reason, note, article=article, now=now)
-    notifications.status_changed(escalation, previous, event.note)
+    rating_link = None
+    if escalation.status == "resolved":
+        rating = ratings.request_rating(escalation, now=event.at, actor=actor)
+        if rating.delivery == "partner" and rating.is_live(event.at):
+            rating_link = ratings.rating_link(rating)
+    notifications.status_changed(escalation, previous, event.note, rating_link=rating_link)
+    webhooks.status_changed(escalation, previous, event.at)
     return event
 
 
@@ -328,6 +337,7 @@ def add_comment(escalation: Escalation, actor, body: str, internal: bool = False
     db.session.add(comment)
     db.session.flush()
     _event(escalation, actor, "comment", now, comment_id=comment.id, internal=internal)
+    webhooks.comment_added(escalation, comment, now)  # never for an internal note
     if actor.is_vendor and not internal:
         if escalation.first_response_at is None and not escalation.is_draft:
             escalation.first_response_at = now
@@ -380,4 +390,5 @@ def add_attachment(escalation: Escalation, actor, file_name: str, data: bytes, n
     db.session.add(attachment)
     storage().put(attachment, data)
     _event(escalation, actor, "attachment", now, attachment_id=attachment.id)
+    webhooks.attachment_added(escalation, attachment, now)
     return attachment

@@ -91,16 +91,19 @@ def register_blueprints(app: Flask) -> None:
     import portal.management.rollups  # noqa: F401  (keeps the roll-ups with every escalation)
     from certification.views import bp as certification_bp
     from escalations.views import bp as escalations_bp
+    from escalations.ratings.views import bp as ratings_bp
     from knowledge_base.views import bp as kb_bp
     from portal.admin.views import bp as admin_bp
     from portal.api import register_api
     from portal.audit_views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
+    from portal.exports.views import bp as exports_bp
     from portal.home import bp as home_bp
     from portal.management.checkin_views import bp as checkins_bp
     from portal.management.fee_views import bp as fees_bp
     from portal.management.views import bp as management_bp
     from portal.partners.views import bp as partners_bp
+    from portal.webhooks.views import bp as webhooks_bp
 
     for blueprint in (
         home_bp,
@@ -111,8 +114,11 @@ def register_blueprints(app: Flask) -> None:
         management_bp,
         admin_bp,
         audit_bp,
+        webhooks_bp,
+        exports_bp,
         certification_bp,
         escalations_bp,
+        ratings_bp,
         kb_bp,
     ):
         app.register_blueprint(blueprint)

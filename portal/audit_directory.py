@@ -38,6 +38,7 @@ OBJECT_KINDS = {
     "Customer": ObjectKind("Customer", "Customer", True),
     "User": ObjectKind("User account", "Account", True),
     "ApiToken": ObjectKind("API token", "API token", True),
+    "DataExport": ObjectKind("Data export", "Data export", True),
     "Product": ObjectKind("Product", "Product", False),
     "Release": ObjectKind("Release", "Release", False),
     "Article": ObjectKind("Knowledge-base article", "Article", False),
@@ -121,6 +122,10 @@ DISPLAYS = {
         name=lambda t: f"“{t.name}” ({t.prefix}…)",
         detail=lambda t: f"of {t.user.name}",
         options=lambda model: [selectinload(model.user)],
+    ),
+    "DataExport": KindDisplay(
+        name=lambda e: f"Export #{e.id}",
+        links=lambda e: [("exports.index", {})],
     ),
     "Product": KindDisplay(
         name=lambda p: p.name,

@@ -55,6 +55,16 @@ class Config:
     OUTBOX_BACKOFF_BASE_S = int(os.environ.get("OUTBOX_BACKOFF_BASE_S", "30"))
     OUTBOX_BACKOFF_MAX_S = int(os.environ.get("OUTBOX_BACKOFF_MAX_S", "3600"))
 
+    # Webhooks: each request's connect and read timeout, the attempts of one delivery (with
+    # the outbox's backoff), the failures in a row that disable an endpoint. Loopback
+    # receivers (plain http to 127.0.0.1) are allowed only in tests, never from the
+    # environment; WEBHOOKS_HOSTS is a fixed name -> addresses table consulted before DNS.
+    WEBHOOKS_TIMEOUT_S = float(os.environ.get("WEBHOOKS_TIMEOUT_S", "5"))
+    WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "10"))
+    WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", "8"))
+    WEBHOOKS_ALLOW_LOOPBACK = False
+    WEBHOOKS_HOSTS: dict[str, list[str]] = {}
+
     # Links in e-mails point here.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PASSWORD_LINK_MAX_AGE_S = 3 * 24 * 3600
@@ -102,6 +112,16 @@ class Config:
     )
     VENDOR_ONCALL_EMAIL = os.environ.get("VENDOR_ONCALL_EMAIL", "")
 
+    # Customer ratings: how long a rating link stays valid, and the rating page's requests
+    # allowed per client address.
+    RATING_LINK_DAYS = int(os.environ.get("RATING_LINK_DAYS", "30"))
+    RATING_RATE_LIMIT = os.environ.get("RATING_RATE_LIMIT", "30 per minute")
+
+    # Data exports: how long a finished archive is kept before the worker deletes it, and
+    # after how long without progress a worker's claim on an export is taken over.
+    EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
+    EXPORT_STALE_MINUTES = int(os.environ.get("EXPORT_STALE_MINUTES", "15"))
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -118,6 +138,9 @@ class TestConfig(Config):
     CREDENTIAL_SIGNING_KEY = None
     CREDENTIAL_SIGNING_KEY_FILE = None
     CREDENTIAL_SIGNING_KEY_FALLBACK = "memory"
+    # Webhook tests deliver to a real HTTP server on 127.0.0.1.
+    WEBHOOKS_ALLOW_LOOPBACK = True
+    WEBHOOKS_TIMEOUT_S = 2.0
 
 
 class ProductionConfig(Config):

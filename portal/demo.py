@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.management.demo_case_volume import seed_case_volumes
 from portal.management.demo_checkins import seed_check_ins
 from portal.management.demo_fees import seed_fee_reports
 from portal.models import Partner, Product, User
@@ -26,6 +27,7 @@ FEATURE_SEEDS = (
     "knowledge_base.demo",
     "certification.demo",
     "escalations.demo",
+    "escalations.ratings.demo",
 )
 
 
@@ -54,6 +56,7 @@ def seed_demo() -> dict:
                 raise
             continue
         module.seed(world)
+    seed_case_volumes()
     seed_check_ins()  # after the escalations: the check-ins' snapshots count them
     seed_fee_reports()  # last: the escalations and the partners' tiers are known
     db.session.commit()

@@ -34,8 +34,17 @@ def _roles(*names: str) -> frozenset[str]:
 VENDOR = _roles(VENDOR_ADMIN, SUPPORT_MANAGER, VENDOR_ENGINEER)
 
 NAV_ITEMS = (
+    # The partner-support manager's daily tool: every partner's figures and flags.
+    NavItem(
+        "Dashboard",
+        "management.dashboard",
+        _roles(SUPPORT_MANAGER, VENDOR_ADMIN),
+        whole_section=True,
+    ),
     NavItem("Partners", "partners.index", VENDOR, whole_section=True),
     NavItem("My partner", "partners.mine", _roles(PARTNER_ADMIN, TECHNICIAN)),
+    # The partner admin's own review: its escalation figures, reasons, trends.
+    NavItem("Our figures", "management.my_review", _roles(PARTNER_ADMIN)),
     # The vendor's queue; a partner's own escalations (technicians escalate from there).
     NavItem(
         "Escalations",
@@ -64,6 +73,8 @@ NAV_ITEMS = (
     # Public: certified and premier partners, for customers choosing one.
     NavItem("Partner directory", "certification.directory", None),
     NavItem("Audit log", "audit.index", _roles(VENDOR_ADMIN, PARTNER_ADMIN)),
+    # The partner's own systems following its escalations.
+    NavItem("Webhooks", "webhooks.index", _roles(PARTNER_ADMIN), whole_section=True),
 )
 
 

@@ -222,25 +222,6 @@ def _draft_id(world: World, visitor) -> int:
     return draft.id
 
 
-def _fee_report_id(world: World, visitor) -> int:
-    """acme's draft fee report of the current quarter (made once, through the service)."""
-    from portal.management.fee_reports import declare_fees
-    from portal.management.fees import period_containing
-    from portal.models.base import utcnow
-    from portal.models.fees import FeeReport
-
-    report_id = db.session.scalar(
-        db.select(FeeReport.id).where(FeeReport.partner_id == world.acme.id)
-    )
-    if report_id is None:
-        today = utcnow().date()
-        start = period_containing(today, "quarter").start
-        admin = world.user("acme_admin")
-        report_id = declare_fees(world.acme, start, "1000", actor=admin, today=today).id
-        db.session.commit()
-    return report_id
-
-
 def _check_in_action_id(world: World, visitor) -> int:
     """An open action agreed at a check-in with acme (made once)."""
     from datetime import date
@@ -261,6 +242,107 @@ def _check_in_action_id(world: World, visitor) -> int:
             db.select(CheckInAction.id).where(CheckInAction.partner_id == world.acme.id)
         )
     return action_id
+
+
+def _fee_report_id(world: World, visitor) -> int:
+    """acme's draft fee report of the current quarter (made once, through the service)."""
+    from portal.management.fee_reports import declare_fees
+    from portal.management.fees import period_containing
+    from portal.models.base import utcnow
+    from portal.models.fees import FeeReport
+
+    report_id = db.session.scalar(
+        db.select(FeeReport.id).where(FeeReport.partner_id == world.acme.id)
+    )
+    if report_id is None:
+        today = utcnow().date()
+        start = period_containing(today, "quarter").start
+        admin = world.user("acme_admin")
+        report_id = declare_fees(world.acme, start, "1000", actor=admin, today=today).id
+        db.session.commit()
+    return report_id
+
+
+def _rating_token(world: World, visitor) -> str:
+    """The rating link's token of the sample escalation (its request made once)."""
+    from datetime import timedelta
+
+    from escalations.ratings.models import RatingRequest
+    from escalations.ratings.services import token_for
+    from portal.models.base import utcnow
+
+    escalation = _escalation(world)
+    request = db.session.scalar(
+        db.select(RatingRequest).where(RatingRequest.escalation_id == escalation.id)
+    )
+    if request is None:
+        now = utcnow()
+        request = RatingRequest(
+            escalation_id=escalation.id,
+            partner_id=escalation.partner_id,
+            nonce="route-sample",
+            delivery="partner",
+            issued_at=now,
+            expires_at=now + timedelta(days=30),
+        )
+        db.session.add(request)
+        db.session.commit()
+    return token_for(request)
+
+
+def _webhook_endpoint_id(world: World, visitor) -> int:
+    """acme's webhook endpoint (made once, through the service)."""
+    from portal.webhooks.models import WebhookEndpoint
+    from portal.webhooks.services import EndpointInput, create_endpoint
+
+    endpoint_id = db.session.scalar(
+        db.select(WebhookEndpoint.id).where(WebhookEndpoint.partner_id == world.acme.id)
+    )
+    if endpoint_id is None:
+        data = EndpointInput("https://93.184.216.34/hooks", "Route sample", ["escalation.created"])
+        endpoint, _ = create_endpoint(world.acme, data, actor=world.user("acme_admin"))
+        db.session.commit()
+        endpoint_id = endpoint.id
+    return endpoint_id
+
+
+def _webhook_delivery_id(world: World, visitor) -> int:
+    """A delivery to acme's endpoint, attempted once (so it can be sent again)."""
+    from portal.webhooks.models import WebhookDelivery
+
+    endpoint_id = _webhook_endpoint_id(world, visitor)
+    delivery_id = db.session.scalar(
+        db.select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id)
+    )
+    if delivery_id is None:
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint_id,
+            message_id="msg_route_sample",
+            event_type="escalation.created",
+            payload="{}",
+            attempts=1,
+            last_error="Route sample",
+        )
+        db.session.add(delivery)
+        db.session.commit()
+        delivery_id = delivery.id
+    return delivery_id
+
+
+def _export_id(world: World, visitor) -> int:
+    """acme's data export, built by the worker's check (made once)."""
+    from portal.exports import services
+    from portal.exports.models import DataExport
+    from portal.models.base import utcnow
+
+    export_id = db.session.scalar(
+        db.select(DataExport.id).where(DataExport.partner_id == world.acme.id)
+    )
+    if export_id is None:
+        export_id = services.request_export(world.user("acme_admin")).id
+        db.session.commit()
+        services.build_next_export(utcnow())
+    return export_id
 
 
 # parameter name -> its sample value, given the world and the visiting user (or None)
@@ -286,9 +368,15 @@ SAMPLES = {
     "escalation_id": lambda w, v: _escalation(w).id,
     "attachment_id": _attachment_id,
     "draft_id": _draft_id,
-    "action_id": _check_in_action_id,
     "report_id": _fee_report_id,
+    "action_id": _check_in_action_id,
+    "rating_token": _rating_token,
+    "endpoint_id": _webhook_endpoint_id,
+    "delivery_id": _webhook_delivery_id,
+    "export_id": _export_id,
 }
+#: The partner review's parameters (its <slug> is a partner's, not an article's).
+PARTNER_PAGE_SAMPLES = {"slug": lambda w: w.acme.slug, "table": lambda w: "reasons"}
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -297,6 +385,8 @@ def sample_url(rule: str, world: World, visitor) -> str:
 
     def fill(match):
         name = match.group(1)
+        if name in PARTNER_PAGE_SAMPLES and rule.startswith("/management/partners/"):
+            return PARTNER_PAGE_SAMPLES[name](world)
         assert name in SAMPLES, f"add a sample value for URL parameter <{name}> to SAMPLES"
         return str(SAMPLES[name](world, visitor))
 

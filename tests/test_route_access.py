@@ -68,6 +68,7 @@ ACCESS_TABLE = """
   login 403   403   403   ok    403   404   404    POST /api/v1/partners/<int:partner_id>/case-volume
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/customers
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/environments
+  login ok    ok    ok    ok    403   404   403    GET  /api/v1/partners/<int:partner_id>/metrics
   login ok    ok    ok    ok    ok    404   404    GET  /api/v1/partners/<int:partner_id>/technicians
   login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/products
   login ok    ok    ok    ok    ok    ok    ok     GET  /api/v1/quizzes
@@ -108,6 +109,10 @@ ACCESS_TABLE = """
   login 403   403   403   ok    403   404   403    POST /environments/<int:environment_id>/retire
   login ok    ok    ok    403   403   403   403    POST /environments/<int:environment_id>/verify
 
+  login 403   403   403   ok    403   ok    403    GET  /exports/
+  login 403   403   403   ok    403   ok    403    POST /exports/
+  login 403   403   403   ok    403   404   403    GET  /exports/<int:export_id>/download
+
   login ok    ok    ok    ok    ok    ok    ok     GET  /escalations
   login 403   403   403   403   ok    403   ok     GET  /escalations/new
   login 403   403   403   403   ok    403   ok     POST /escalations/new
@@ -144,6 +149,15 @@ ACCESS_TABLE = """
   ok    ok    ok    ok    ok    ok    ok    ok     POST /login
   login ok    ok    ok    ok    ok    ok    ok     POST /logout
 
+  login ok    ok    403   403   403   403   403    GET  /management/
+  login ok    ok    403   403   403   403   403    GET  /management/dashboard.csv
+  login ok    ok    403   403   403   403   403    GET  /management/thresholds
+  login ok    ok    403   403   403   403   403    POST /management/thresholds
+  login 403   403   403   ok    403   ok    403    GET  /management/our-figures
+  login ok    ok    ok    ok    403   404   403    GET  /management/partners/<slug>
+  login ok    ok    ok    ok    403   404   403    GET  /management/partners/<slug>/<table>.csv
+  login ok    ok    ok    ok    403   404   403    GET  /management/partners/<slug>/review.pdf
+
   login ok    ok    ok    403   403   403   403    GET  /partners/
   login ok    ok    ok    ok    ok    404   404    GET  /partners/<int:partner_id>
   login ok    ok    ok    ok    ok    404   404    GET  /partners/<int:partner_id>/agreements/<int:agreement_id>
@@ -157,6 +171,7 @@ ACCESS_TABLE = """
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/customers
   login ok    403   403   ok    403   404   403    GET  /partners/<int:partner_id>/customers/<int:customer_id>/edit
   login ok    403   403   ok    403   404   403    POST /partners/<int:partner_id>/customers/<int:customer_id>/edit
+  login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/ratings
   login ok    ok    ok    ok    403   404   403    GET  /partners/<int:partner_id>/check-ins
   login ok    ok    403   403   403   403   403    POST /partners/<int:partner_id>/check-ins/actions/<int:action_id>/done
   login ok    ok    403   403   403   403   403    GET  /partners/<int:partner_id>/check-ins/cadence
@@ -195,6 +210,9 @@ ACCESS_TABLE = """
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /set-password/<token>
   ok    ok    ok    ok    ok    ok    ok    ok     POST /set-password/<token>
 
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /rate/<rating_token>
+  ok    ok    ok    ok    ok    ok    ok    ok     POST /rate/<rating_token>
+  ok    ok    ok    ok    ok    ok    ok    ok     GET  /rate/thanks
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /verify
   ok    ok    ok    ok    ok    ok    ok    ok     GET  /verify/<code>
 
@@ -232,6 +250,15 @@ ACCESS_TABLE = """
   login ok    ok    ok    ok    ok    ok    ok     GET  /training/<int:session_id>/session.ics
   login 403   403   403   403   ok    403   ok     POST /training/<int:session_id>/sign-up
   login 403   403   403   403   ok    403   ok     POST /training/<int:session_id>/withdraw
+
+  login 403   403   403   ok    403   ok    403    GET  /webhooks/
+  login 403   403   403   ok    403   ok    403    POST /webhooks/
+  login 403   403   403   ok    403   404   403    GET  /webhooks/<int:endpoint_id>
+  login 403   403   403   ok    403   404   403    POST /webhooks/<int:endpoint_id>/delete
+  login 403   403   403   ok    403   404   403    POST /webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/send-again
+  login 403   403   403   ok    403   404   403    POST /webhooks/<int:endpoint_id>/disable
+  login 403   403   403   ok    403   404   403    POST /webhooks/<int:endpoint_id>/enable
+  login 403   403   403   ok    403   404   403    POST /webhooks/<int:endpoint_id>/rotate-secret
 """  # noqa: E501
 
 

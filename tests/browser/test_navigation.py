@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
     "vendor_admin": [
+        "Dashboard",
         "Partners",
         "Escalations",
         "Training",
@@ -24,6 +25,7 @@ EXPECTED_NAV = {
         "Audit log",
     ],
     "support_manager": [
+        "Dashboard",
         "Partners",
         "Escalations",
         "Training",
