@@ -73,8 +73,6 @@ NAV_ITEMS = (
     # Public: certified and premier partners, for customers choosing one.
     NavItem("Partner directory", "certification.directory", None),
     NavItem("Audit log", "audit.index", _roles(VENDOR_ADMIN, PARTNER_ADMIN)),
-    # The partner's own systems following its escalations.
-    NavItem("Webhooks", "webhooks.index", _roles(PARTNER_ADMIN), whole_section=True),
 )
 
 

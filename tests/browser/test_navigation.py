@@ -43,6 +43,7 @@ EXPECTED_NAV = {
     ],
     "acme_admin": [
         "My partner",
+        "Our figures",
         "Escalations",
         "Technicians",
         "Customers",
