@@ -187,6 +187,6 @@ def test_disable_and_enable_from_the_log_page(app, esc, acme_endpoint):
     ("who", "shown"),
     [("acme_admin", True), ("acme_tech", False), ("vendor_admin", False)],
 )
-def test_the_navigation_links_webhooks_for_partner_admins(app, world, who, shown):
-    html = signed_in(app, world.user(who)).get("/").get_data(as_text=True)
+def test_the_partner_page_links_webhooks_for_its_admins(app, world, who, shown):
+    html = signed_in(app, world.user(who)).get(f"/partners/{world.acme.id}").get_data(as_text=True)
     assert ('href="/webhooks/"' in html) is shown
