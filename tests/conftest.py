@@ -3,6 +3,10 @@
 The database is SQLite (a file in a temp dir) unless TEST_DATABASE_URL names a
 PostgreSQL database; `.ci/test` runs the suite once on each. The schema is built by
 the Alembic migrations, as in production; every test starts from empty tables.
+
+The `world` and `esc` fixtures are built once a session and then restored from a cache
+(tests/world_cache.py): the same rows, ids and sequence positions as a fresh build, for a
+few bulk inserts. TEST_WORLD_CACHE=0 turns the cache off (every test builds its worlds).
 """
 
 import contextvars

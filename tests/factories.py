@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import Customer, Partner, Product, Release, User
 from portal.partners.agreements import AgreementTerms, accept_agreement, propose_agreement
 from portal.users.services import UserInput, create_user
+from tests.world_cache import cached, load_by_id
 
 PASSWORD = "correct-horse-battery"
 _seq = count(1)
@@ -141,9 +142,33 @@ def build_world() -> World:
     return world
 
 
+def world_ids(world: World) -> dict:
+    return {
+        "partners": {"acme": world.acme.id, "globex": world.globex.id},
+        "product": world.product.id,
+        "users": {key: user.id for key, user in world.users.items()},
+        "customers": {"acme": world.acme_customer.id, "globex": world.globex_customer.id},
+    }
+
+
+def load_world(ids: dict) -> World:
+    partners = load_by_id(Partner, ids["partners"].values())
+    users = load_by_id(User, ids["users"].values())
+    customers = load_by_id(Customer, ids["customers"].values())
+    return World(
+        acme=partners[ids["partners"]["acme"]],
+        globex=partners[ids["partners"]["globex"]],
+        product=db.session.get(Product, ids["product"]),
+        users={key: users[user_id] for key, user_id in ids["users"].items()},
+        acme_customer=customers[ids["customers"]["acme"]],
+        globex_customer=customers[ids["customers"]["globex"]],
+    )
+
+
 @pytest.fixture
-def world(app) -> World:
-    return build_world()
+def world(app, request) -> World:
+    """build_world(), restored from tests/world_cache.py after its first build."""
+    return cached(request, "world", build_world, world_ids, load_world)
 
 
 class Browser:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.escalations.support import build_escalation_world
+from tests.escalations.support import escalation_world
 
 
 @pytest.fixture
-def esc(world):
-    return build_escalation_world(world)
+def esc(request, world):
+    return escalation_world(request, world)

@@ -12,8 +12,10 @@ from escalations.gate import EscalationInput
 from escalations.models import Escalation
 from escalations.workflow import apply_transition
 from portal.extensions import db
+from portal.models import User
 from portal.models.base import utcnow
 from tests.factories import World, make_user
+from tests.world_cache import cached, load_by_id
 
 #: Tables a refused request must leave as they were.
 WRITTEN_BY_ESCALATIONS = (
@@ -79,6 +81,28 @@ def build_escalation_world(world: World) -> EscalationWorld:
         )
     db.session.commit()
     return EscalationWorld(world, environments)
+
+
+def escalation_world(request, world: World) -> EscalationWorld:
+    """build_escalation_world(world), restored from tests/world_cache.py after its first
+    build (the `esc` fixture)."""
+    keys_before = set(world.users)
+
+    def ids_of(esc: EscalationWorld) -> dict:
+        return {
+            "environments": {slug: env.id for slug, env in esc.environments.items()},
+            "users": {k: u.id for k, u in world.users.items() if k not in keys_before},
+        }
+
+    def load(ids: dict) -> EscalationWorld:
+        environments = load_by_id(ReproductionEnvironment, ids["environments"].values())
+        users = load_by_id(User, ids["users"].values())
+        world.users.update({key: users[user_id] for key, user_id in ids["users"].items()})
+        return EscalationWorld(
+            world, {slug: environments[env_id] for slug, env_id in ids["environments"].items()}
+        )
+
+    return cached(request, "esc", lambda: build_escalation_world(world), ids_of, load, base="world")
 
 
 def api_body(esc: EscalationWorld, partner: str = "acme", **overrides) -> dict:

@@ -95,6 +95,7 @@ def test_a_check_in_keeps_its_snapshot_when_the_escalations_change_later(app, es
     db.session.commit()
     now = partner_snapshot(esc.world.acme, as_of)
     assert now["unwarranted"] == 3 and now["seats"] == 1000  # the figures did move
+    assert now["open_escalations"] == 1  # rejected after as_of: still open on that day
 
     # Reading the log shows the figures as they were, and leaves them so.
     client = signed_in(app, esc.user("support_manager"))
