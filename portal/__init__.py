@@ -90,8 +90,8 @@ def register_blueprints(app: Flask) -> None:
     """Every blueprint, by name: the URL map is grep-able from here."""
     import portal.management.rollups  # noqa: F401  (keeps the roll-ups with every escalation)
     from certification.views import bp as certification_bp
-    from escalations.views import bp as escalations_bp
     from escalations.ratings.views import bp as ratings_bp
+    from escalations.views import bp as escalations_bp
     from knowledge_base.views import bp as kb_bp
     from portal.admin.views import bp as admin_bp
     from portal.api import register_api

@@ -42,6 +42,7 @@ ACTION_PREFIXES = {
     "product": "Product",
     "release": "Release",
     "kb_article": "Article",
+    "data_export": "DataExport",
 }
 
 ACTION_LABELS = {
@@ -79,6 +80,10 @@ ACTION_LABELS = {
     "kb_article.reviewed": "Article marked as reviewed",
     "rating_request.issued": "Customer rating link issued",
     "rating_request.answered": "Customer rating received",
+    "data_export.requested": "Data export requested",
+    "data_export.ready": "Data export ready",
+    "data_export.downloaded": "Data export downloaded",
+    "data_export.expired": "Data export deleted after its keeping time",
 }
 
 
@@ -112,6 +117,8 @@ FIELD_LABELS = {
     "support_manager_id": "Support manager",
     "email": "E-mail",
     "contact_email": "Contact e-mail",
+    "sha256": "SHA-256",
+    "file_name": "File name",
     "delivery": "Link delivered",
     "recipient": "Mailed to",
     "expires_at": "Valid until",
