@@ -119,6 +119,8 @@ class PartnerReview:
     for_vendor: bool = False
     vendor_median: Decimal | None = None
     flags: list[str] = field(default_factory=list)
+    #: The day the review is read: an open check-in action due before it is overdue.
+    today: date | None = None
 
     @property
     def per_100_seats(self) -> Decimal | None:
@@ -252,4 +254,5 @@ def build_review(
         for_vendor=for_vendor,
         vendor_median=vendor_median,
         flags=flags,
+        today=today,
     )

@@ -349,3 +349,23 @@ def test_the_pdf_draws_the_very_svg_of_the_page(app, acme_history, monkeypatch):
     svgs = re.findall(r"<svg\b.*?</svg>", page, re.S)
     assert len(svgs) == 4
     assert re.findall(r"<svg\b.*?</svg>", printed[0], re.S) == svgs
+
+
+def test_an_open_check_in_action_past_its_due_day_is_marked_overdue(app, acme_history):
+    from portal.management.checkins import ActionInput, CheckInInput, record_check_in
+
+    today = utcnow().date()
+    actions = [
+        ActionInput("Retrain the new hires", "partner", "Acme Admin", today - timedelta(days=2)),
+        ActionInput("Send the release notes", "vendor", "Max Manager", today + timedelta(days=5)),
+    ]
+    data = CheckInInput(
+        today - timedelta(days=20), "video", "Manager", "Acme Admin", actions=actions
+    )
+    record_check_in(acme_history.world.acme, data, actor=acme_history.user("support_manager"))
+    db.session.commit()
+    client = signed_in(app, acme_history.user("support_manager"))
+    html = client.get("/management/partners/acme").get_data(as_text=True)
+    items = re.findall(r"<li>([^<]*)<span[^>]*>\([^)]*\)</span>(.*?)</li>", html, re.S)
+    marked = {text.strip(): "action-overdue" in rest for text, rest in items}
+    assert marked == {"Retrain the new hires": True, "Send the release notes": False}
