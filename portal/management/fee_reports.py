@@ -12,20 +12,26 @@ by its state in the UPDATE itself, so two decisions at once cannot both happen. 
 change is audited with the partner's id.
 """
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from portal.audit import record_change, snapshot
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.management import fees
+from portal.management.case_volume import CaseFigures, case_figures, report_cases
 from portal.management.fees import FeeFigures, FeeTerms, Period, Readjustment
-from portal.management.metrics import Window, partner_tallies
-from portal.models import Agreement, AuditEntry, Partner
+from portal.management.metrics import Window, months_between, partner_tallies
+from portal.models import Agreement, AuditEntry, Partner, Product
+from portal.models.agreements import ProductMinimum
 from portal.models.base import utcnow
+from portal.models.case_volumes import MAX_CASES, CaseVolume
 from portal.models.fees import FeeReport
 from portal.partners.discounts import discount_for
 from portal.roles import PARTNER_ADMIN, SUPPORT_MANAGER, VENDOR_ADMIN
@@ -488,3 +494,132 @@ def send_back_report(report: FeeReport, note, *, actor, now: datetime | None = N
         summary=f"{report_period(report).label} sent back",
     )
     return report
+
+
+# --- First-line volume on the report -----------------------------------------------------
+#
+# While a report can be changed, its partner admin may also give the cases it handled
+# itself in each month of the period, per product: the same figures as
+# `POST /api/v1/partners/{id}/case-volume`, saved through `report_cases` (source
+# "fee_report") in the same transaction as the fees. The products offered are those of
+# the agreement's certified minimums, plus any product already reported for the period.
+
+CASES_PREFIX = "cases-"
+_WHOLE = re.compile(r"^\d{1,9}$")
+
+
+@dataclass(frozen=True)
+class CaseCell:
+    """One month and product of the period: its form field's name and the figure so far."""
+
+    month: date
+    product: Product
+    cases: int | None
+
+    @property
+    def name(self) -> str:
+        return f"{CASES_PREFIX}{self.month:%Y-%m}-{self.product.slug}"
+
+
+@dataclass(frozen=True)
+class CaseGrid:
+    months: list[date]
+    products: list[Product]
+    cells: list[CaseCell]
+
+    def cell(self, month: date, product: Product) -> CaseCell:
+        return next(c for c in self.cells if c.month == month and c.product.id == product.id)
+
+
+def case_grid(partner: Partner, start: date, end: date, today: date | None = None) -> CaseGrid:
+    """The months of the period that have begun, and the products the partner reports on
+    (two queries)."""
+    today = today or utcnow().date()
+    months = [m for m in months_between(start, end) if m <= today]
+    reported = (
+        db.session.scalars(
+            select(CaseVolume)
+            .where(CaseVolume.partner_id == partner.id, CaseVolume.month.in_(months))
+            .options(selectinload(CaseVolume.product))
+        ).all()
+        if months
+        else []
+    )
+    products = {row.product.id: row.product for row in reported}
+    agreement = partner.agreement_in_force
+    if agreement is not None:
+        for product in db.session.scalars(
+            select(Product)
+            .join(ProductMinimum, ProductMinimum.product_id == Product.id)
+            .where(ProductMinimum.agreement_id == agreement.id)
+        ):
+            products.setdefault(product.id, product)
+    ordered = sorted(products.values(), key=lambda p: (p.name, p.id))
+    figures = {(row.month, row.product_id): row.cases for row in reported}
+    cells = [
+        CaseCell(month, product, figures.get((month, product.id)))
+        for month in months
+        for product in ordered
+    ]
+    return CaseGrid(months, ordered, cells)
+
+
+def _case_figure(text) -> int | None:
+    """A field's text as a number of cases; None when left blank.
+
+    :raises ValueError: when it is not a whole number from 0 to MAX_CASES.
+    """
+    text = (text or "").strip().replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    if not _WHOLE.match(text) or int(text) > MAX_CASES:
+        raise ValueError(text)
+    return int(text)
+
+
+def report_period_cases(
+    partner: Partner, grid: CaseGrid, values: Mapping[str, str], *, actor
+) -> int:
+    """Save the cases typed on the fee report (blank: not reported; the same figure again:
+    nothing changes). All are checked before any is saved. Does not commit.
+
+    :returns: how many figures changed.
+    :raises DomainError: forbidden (403) unless `actor` is the partner's admin;
+        validation_error with a message per field.
+    """
+    _require_partner_admin(partner.id, actor)
+    names = {cell.name for cell in grid.cells}
+    stray = [
+        key
+        for key, text in values.items()
+        if key.startswith(CASES_PREFIX) and key not in names and (text or "").strip()
+    ]
+    if stray:
+        message = "The cases typed are for months outside this period: check the period."
+        raise DomainError("validation_error", message, fields={"cases": message})
+    figures, errors = [], {}
+    for cell in grid.cells:
+        try:
+            cases = _case_figure(values.get(cell.name))
+        except ValueError:
+            errors[cell.name] = f"A whole number from 0 to {MAX_CASES:,}, or blank."
+            continue
+        if cases is not None:
+            figures.append((cell, cases))
+    if errors:
+        raise DomainError("validation_error", "Check the cases handled.", fields=errors)
+    changed = 0
+    for cell, cases in figures:
+        if cell.cases != cases:
+            changed += 1
+        report_cases(
+            partner, actor, f"{cell.month:%Y-%m}", cell.product.slug, cases, source="fee_report"
+        )
+    return changed
+
+
+def period_case_figures(report: FeeReport) -> CaseFigures | None:
+    """The cases reported for the report's months, the escalations of those same months and
+    products, and escalations per 100 cases; None when no month of it was reported."""
+    window = Window(report.period_start, report.period_end)
+    return case_figures([report.partner_id], window).get(report.partner_id)

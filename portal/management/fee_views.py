@@ -112,6 +112,31 @@ def partner_reports(partner_id):
     )
 
 
+def _with_cases(form_class, grid):
+    """`form_class` with a field per month and product of `grid` (the cases the partner
+    handled itself): blank means not reported."""
+    fields = {
+        cell.name: StringField(
+            f"{cell.product.name}, {cell.month:%B %Y}",
+            render_kw={"inputmode": "numeric", "autocomplete": "off", "size": 8},
+        )
+        for cell in grid.cells
+    }
+    return type(form_class.__name__, (form_class,), fields)
+
+
+def _case_data(grid) -> dict:
+    """The figures already reported (by the API or earlier), to prefill the fields."""
+    return {cell.name: str(cell.cases) for cell in grid.cells if cell.cases is not None}
+
+
+def _chosen_period(periods, value):
+    """The open period whose start is `value` (the first, newest, otherwise)."""
+    return next(
+        (p for p in periods if p.start.isoformat() == value), periods[0] if periods else None
+    )
+
+
 @bp.route("/<int:partner_id>/fee-reports/new", methods=["GET", "POST"])
 @roles_required(PARTNER_ADMIN)
 def declare(partner_id):
@@ -123,14 +148,23 @@ def declare(partner_id):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".partner_reports", partner_id=partner.id))
-    form = DeclareForm()
+    posted = request.method == "POST"
+    chosen = _chosen_period(periods, (request.form if posted else request.args).get("period"))
+    grid = fee_reports.case_grid(
+        partner, chosen.start if chosen else today, chosen.end if chosen else today, today
+    )
+    data = _case_data(grid)
+    if chosen is not None and request.args.get("period"):
+        data["period"] = chosen.start.isoformat()  # a period chosen by its link
+    form = _with_cases(DeclareForm, grid)(data=data)
     form.period.choices = [(p.start.isoformat(), p.label) for p in periods]
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.validate_on_submit():
+    status = 400 if posted else 200
+    if posted and form.validate_on_submit():
         try:
             report = fee_reports.declare_fees(
                 partner, form.period.data, form.declared_fees.data, actor=principal, today=today
             )
+            fee_reports.report_period_cases(partner, grid, request.form, actor=principal)
         except DomainError as exc:
             status = refused(form, exc)
         else:
@@ -142,17 +176,27 @@ def declare(partner_id):
         partner=partner,
         form=form,
         periods=periods,
+        chosen=chosen,
+        grid=grid,
         agreement=partner.agreement_in_force,
     ), status
 
 
 def _render_report(partner, report, *, edit_form=None, send_back_form=None, status=200):
+    grid = fee_reports.case_grid(partner, report.period_start, report.period_end)
+    editing = report.status in fee_reports.EDITABLE and current_principal().role == PARTNER_ADMIN
+    if edit_form is None and editing:
+        edit_form = _with_cases(EditForm, grid)(
+            data={"declared_fees": str(report.declared_fees), **_case_data(grid)}
+        )
     return render_template(
         "fees/report.html",
         partner=partner,
         view=fee_reports.fee_view(report),
         history=fee_reports.report_history(report),
-        edit_form=edit_form or EditForm(data={"declared_fees": str(report.declared_fees)}),
+        grid=grid,
+        cases=fee_reports.period_case_figures(report),
+        edit_form=edit_form,
         send_back_form=send_back_form or SendBackForm(),
         factor=READJUST_FACTOR,
         history_size=READJUST_HISTORY,
@@ -171,18 +215,21 @@ def report(partner_id, report_id):
 @roles_required(PARTNER_ADMIN)
 def edit(partner_id, report_id):
     partner, report = _load_report(partner_id, report_id)
-    form = EditForm()
+    grid = fee_reports.case_grid(partner, report.period_start, report.period_end)
+    form = _with_cases(EditForm, grid)()
     status = 400
     if form.validate_on_submit():
+        principal = current_principal()
         try:
-            fee_reports.edit_fees(report, form.declared_fees.data, actor=current_principal())
+            fee_reports.edit_fees(report, form.declared_fees.data, actor=principal)
+            fee_reports.report_period_cases(partner, grid, request.form, actor=principal)
         except DomainError as exc:
             status = refused(form, exc)
             if status == 409:
                 return redirect(_report_url(report))
         else:
             db.session.commit()
-            flash("Declared fees saved.", "success")
+            flash("Draft saved.", "success")
             return redirect(_report_url(report))
     db.session.refresh(report)
     return _render_report(partner, report, edit_form=form, status=status)
