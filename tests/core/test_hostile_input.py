@@ -32,7 +32,7 @@ from portal.config import TestConfig
 from portal.extensions import db, limiter
 from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, Browser, World, api_token, build_world
-from tests.route_samples import SAMPLES
+from tests.route_samples import PARTNER_PAGE_SAMPLES, SAMPLES
 from tests.support import api_error
 
 _app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
@@ -85,6 +85,9 @@ class Visitor:
 def _samples(world: World, user, rule) -> dict[str, str]:
     values = {}
     for name in PARAM.findall(rule.rule):
+        if name in PARTNER_PAGE_SAMPLES and rule.rule.startswith("/management/partners/"):
+            values[name] = PARTNER_PAGE_SAMPLES[name](world)  # the review's <slug>, <table>
+            continue
         make = EXTRA_SAMPLES.get(name) or SAMPLES[name]
         values[name] = str(make(world, user))
     return values
