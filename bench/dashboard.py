@@ -24,6 +24,7 @@ import time
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from http.client import HTTPConnection
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -153,10 +154,16 @@ def _escalation(rng, submitted, partner, customer, tech, lab, release) -> dict:
     }
 
 
+AGENT = "portal-bench"
+
+
 def sign_in(base: str) -> str:
     """The Cookie header of the demo support manager's session."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    # The session is bound to the browser that signed in (Flask-Login's strong session
+    # protection): the load sends the same User-Agent.
+    opener.addheaders = [("User-Agent", AGENT)]
     page = opener.open(base + "/login", timeout=10).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode(
@@ -166,11 +173,23 @@ def sign_in(base: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
+def answers_200(base: str, path: str, headers: dict) -> None:
+    """wrk counts any answer: make sure the page itself is served (not a redirect)."""
+    parts = urllib.parse.urlsplit(base)
+    conn = HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("GET", path, headers=headers)
+    status = conn.getresponse().status
+    conn.close()
+    if status != 200:
+        raise SystemExit(f"{path}: HTTP {status} (is the sign-in working?)")
+
+
 def measure(base: str, seconds: int, connections: int) -> dict[str, float]:
     cookie = sign_in(base)
     rates = {}
     for label, path in PAGES:
-        headers = {} if path == "/login" else {"Cookie": cookie}
+        headers = {"User-Agent": AGENT} | ({} if path == "/login" else {"Cookie": cookie})
+        answers_200(base, path, headers)
         load = measure_wrk if shutil.which("wrk") else measure_python
         load(base + path, 2, connections, headers)  # warm the workers' caches
         rates[label] = load(base + path, seconds, connections, headers)
