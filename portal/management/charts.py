@@ -12,6 +12,7 @@ behind it, which the page and the PDF print as a table.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -190,10 +191,36 @@ def _count_axis(maximum: int) -> list[int]:
     return list(range(0, max(maximum, 1) + step, step))
 
 
+#: pygal prefixes every rule with the chart's own id; read as this one, the same style
+#: compiles once (parsing and compiling the selectors is most of a chart's cost).
+_CHART_ID = "chart-pygal"
+
+
 def _applied_style(root: ET.Element) -> None:
     """Copy the rules of the SVG's stylesheets onto the elements they select, as
     attributes, in cascade order (specificity, then source order; `!important` last)."""
     css = "".join(style.text or "" for style in root.iter(f"{{{SVG_NS}}}style"))
+    if chart_id := root.get("id"):
+        css = css.replace(chart_id, _CHART_ID)
+        root.set("id", _CHART_ID)
+    matcher = _matcher(css)
+    chosen: dict[ET.Element, dict[str, tuple]] = {}
+    wrapper = cssselect2.ElementWrapper.from_xml_root(root)
+    for element in wrapper.iter_subtree():
+        for specificity, order, _pseudo, declarations in matcher.match(element):
+            for name, value, important in declarations:
+                rank = (important, specificity, order)
+                current = chosen.setdefault(element.etree_element, {})
+                if name not in current or current[name][0] <= rank:
+                    current[name] = (rank, value)
+    for element, values in chosen.items():
+        for name, (_rank, value) in values.items():
+            element.set(name, value)
+
+
+@functools.lru_cache(maxsize=32)
+def _matcher(css: str) -> cssselect2.Matcher:
+    """The presentation rules of a stylesheet, compiled for matching."""
     matcher = cssselect2.Matcher()
     for rule in tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True):
         if rule.type != "qualified-rule":
@@ -218,18 +245,7 @@ def _applied_style(root: ET.Element) -> None:
             continue
         for compiled in cssselect2.compile_selector_list(", ".join(selectors)):
             matcher.add_selector(compiled, declarations)
-    chosen: dict[ET.Element, dict[str, tuple]] = {}
-    wrapper = cssselect2.ElementWrapper.from_xml_root(root)
-    for element in wrapper.iter_subtree():
-        for specificity, order, _pseudo, declarations in matcher.match(element):
-            for name, value, important in declarations:
-                rank = (important, specificity, order)
-                current = chosen.setdefault(element.etree_element, {})
-                if name not in current or current[name][0] <= rank:
-                    current[name] = (rank, value)
-    for element, values in chosen.items():
-        for name, (_rank, value) in values.items():
-            element.set(name, value)
+    return matcher
 
 
 def clean_svg(svg: str, key: str, title: str) -> Markup:
