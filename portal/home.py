@@ -4,7 +4,7 @@ The items come from the providers registered with `portal.next_steps`: `portal/`
 registers its own below; feature packages register theirs when they load.
 """
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from sqlalchemy import select
 
 from portal.access import current_principal, public
@@ -29,6 +29,9 @@ def index():
     principal = current_principal()
     if not principal.is_authenticated:
         return render_template("home/public.html")
+    if principal.role == SUPPORT_MANAGER and "management.dashboard" in current_app.view_functions:
+        # The support manager's home is the partner dashboard, its next steps on top.
+        return redirect(url_for("management.dashboard"))
     steps = next_steps_for(principal)
     if principal.is_vendor:
         return render_template("home/vendor.html", steps=steps, **_vendor_context(principal))
@@ -44,14 +47,12 @@ def index():
 
 
 def _vendor_context(principal) -> dict:
-    context = {"recent_changes": [], "my_partners": [], "my_partner_count": 0}
-    if principal.role == VENDOR_ADMIN:
-        context["recent_changes"] = db.session.scalars(
+    if principal.role != VENDOR_ADMIN:
+        return {"recent_changes": []}
+    return {
+        "recent_changes": db.session.scalars(
             select(AuditEntry)
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
             .limit(RECENT_CHANGES)
         ).all()
-    if principal.role == SUPPORT_MANAGER:
-        shown, total = partner_steps.managed_partners(principal)
-        context.update(my_partners=shown, my_partner_count=total)
-    return context
+    }

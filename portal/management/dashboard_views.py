@@ -39,6 +39,7 @@ from portal.management.metrics import Window
 from portal.management.sparklines import sparkline
 from portal.models.base import utcnow
 from portal.models.partners import PARTNER_TIERS
+from portal.next_steps import next_steps_for
 from portal.roles import SUPPORT_MANAGER, VENDOR_ADMIN
 
 #: Who reads the dashboard and sets its thresholds.
@@ -75,6 +76,8 @@ def dashboard():
     dashboard, rows, filters, sorting, error = _dashboard_request()
     principal = current_principal()
     mine = sum(1 for row in dashboard.rows if row.partner.support_manager_id == principal.id)
+    # The dashboard is the support manager's home: what waits for it comes first.
+    steps = next_steps_for(principal) if principal.role == SUPPORT_MANAGER else []
     return render_template(
         "management/dashboard.html",
         dashboard=dashboard,
@@ -87,6 +90,7 @@ def dashboard():
         window_days=WINDOW_DAYS,
         max_months=MAX_MONTHS,
         my_partner_count=mine,
+        steps=steps,
         sparkline=sparkline,
         review_url=review_url,
         args=request.args,

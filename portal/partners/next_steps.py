@@ -241,12 +241,6 @@ def support_manager_steps(principal) -> list[NextStep]:
     ]
 
 
-def managed_partners(principal, limit: int = 10) -> tuple[list[PartnerStanding], int]:
-    """The first partners this support manager looks after, and how many there are."""
-    mine = [s for s in partner_standings(principal) if s.partner.support_manager_id == principal.id]
-    return mine[:limit], len(mine)
-
-
 # --- Partner admin -----------------------------------------------------------------------
 
 

@@ -115,9 +115,11 @@ def test_the_onboarding_filter_keeps_the_partners_still_onboarding(app, world):
     assert 'id="f-onboarding" name="onboarding" value="1" checked' in html
 
 
-def test_the_support_managers_home_leads_to_the_dashboard(app, world):
-    html = _manager(app, world).get("/").get_data(as_text=True)
-    assert 'href="/management/" data-testid="home-dashboard"' in html
+def test_the_support_managers_home_is_the_dashboard(app, world):
+    response = _manager(app, world).get("/")
+    assert response.status_code == 302 and response.location == "/management/"
+    admin = signed_in(app, world.user("vendor_admin")).get("/").get_data(as_text=True)
+    assert 'href="/management/" data-testid="home-dashboard"' in admin
     engineer = signed_in(app, world.user("vendor_engineer")).get("/").get_data(as_text=True)
     assert 'data-testid="home-dashboard"' not in engineer
 
