@@ -80,12 +80,38 @@ def _midnight(day: date) -> datetime:
 
 
 def _rollup_tallies(partner_ids, months: list[date], *, by_month: bool, by_product=False):
-    """{partner: {month or None: Tally}}, or {partner: {(month, product): Tally}}."""
+    """{partner: {month or None: Tally}}, or {partner: {(month, product): Tally}}.
+
+    The roll-ups are summed by the database over what the key leaves out, and read as
+    plain rows: a page reads as many rows as it shows partners, months and products,
+    never one object per stored roll-up."""
     result: dict[int, dict] = defaultdict(lambda: defaultdict(Tally))
     if not months:
         return result
-    rollups = select(EscalationRollup).where(EscalationRollup.month.in_(months))
-    counts = select(EscalationRollupCount).where(EscalationRollupCount.month.in_(months))
+    grouped = {
+        "rollups": (EscalationRollup.partner_id,),
+        "counts": (EscalationRollupCount.partner_id,),
+    }
+    if by_month:
+        grouped["rollups"] += (EscalationRollup.month,)
+        grouped["counts"] += (EscalationRollupCount.month,)
+    if by_product:
+        grouped["rollups"] += (EscalationRollup.product_id,)
+        grouped["counts"] += (EscalationRollupCount.product_id,)
+    rollups = (
+        select(
+            *grouped["rollups"],
+            *(func.sum(getattr(EscalationRollup, name)).label(name) for name in COUNTS),
+        )
+        .where(EscalationRollup.month.in_(months))
+        .group_by(*grouped["rollups"])
+    )
+    kind_key = (EscalationRollupCount.kind, EscalationRollupCount.key)
+    counts = (
+        select(*grouped["counts"], *kind_key, func.sum(EscalationRollupCount.count).label("n"))
+        .where(EscalationRollupCount.month.in_(months))
+        .group_by(*grouped["counts"], *kind_key)
+    )
     if partner_ids is not None:
         rollups = rollups.where(EscalationRollup.partner_id.in_(partner_ids))
         counts = counts.where(EscalationRollupCount.partner_id.in_(partner_ids))
@@ -94,12 +120,12 @@ def _rollup_tallies(partner_ids, months: list[date], *, by_month: bool, by_produ
         month = row.month if by_month else None
         return (month, row.product_id) if by_product else month
 
-    for row in db.session.scalars(rollups):
+    for row in db.session.execute(rollups):
         tally = result[row.partner_id][key(row)]
-        tally.add(Tally(**{name: getattr(row, name) for name in COUNTS}))
-    for row in db.session.scalars(counts):
+        tally.add(Tally(**{name: int(getattr(row, name) or 0) for name in COUNTS}))
+    for row in db.session.execute(counts):
         tally = result[row.partner_id][key(row)]
-        tally.breakdown(row.kind)[row.key] += row.count
+        tally.breakdown(row.kind)[row.key] += int(row.n or 0)
     return result
 
 
