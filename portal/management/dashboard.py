@@ -269,7 +269,8 @@ def build_dashboard(choice: WindowChoice, today: date | None = None) -> Dashboar
     ratings = ratings_summary(ids, choice.window, comments=0)
     onboarding = checklists(partners)
     last_month = month_of(today)
-    monthly = monthly_tallies(ids, months_before(last_month, TREND_MONTHS - 1), last_month)
+    first_month = months_before(last_month, TREND_MONTHS - 1)
+    monthly = monthly_tallies(ids, first_month, last_month, breakdowns=False)
     rows = [
         DashboardRow(
             partner=partner,

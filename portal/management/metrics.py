@@ -79,8 +79,11 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _rollup_tallies(partner_ids, months: list[date], *, by_month: bool, by_product=False):
-    """{partner: {month or None: Tally}}, or {partner: {(month, product): Tally}}.
+def _rollup_tallies(
+    partner_ids, months: list[date], *, by_month: bool, by_product=False, breakdowns=True
+):
+    """{partner: {month or None: Tally}}, or {partner: {(month, product): Tally}}; without
+    `breakdowns`, the counts alone (no reasons, no time buckets).
 
     The roll-ups are summed by the database over what the key leaves out, and read as
     plain rows: a page reads as many rows as it shows partners, months and products,
@@ -123,6 +126,8 @@ def _rollup_tallies(partner_ids, months: list[date], *, by_month: bool, by_produ
     for row in db.session.execute(rollups):
         tally = result[row.partner_id][key(row)]
         tally.add(Tally(**{name: int(getattr(row, name) or 0) for name in COUNTS}))
+    if not breakdowns:
+        return result
     for row in db.session.execute(counts):
         tally = result[row.partner_id][key(row)]
         tally.breakdown(row.kind)[row.key] += int(row.n or 0)
@@ -162,11 +167,12 @@ def partner_tallies(
 
 
 def monthly_tallies(
-    partner_ids: list[int] | None, first_month: date, last_month: date
+    partner_ids: list[int] | None, first_month: date, last_month: date, breakdowns=True
 ) -> dict[int, dict[date, Tally]]:
-    """Each partner's escalations per month of submission, every month present."""
+    """Each partner's escalations per month of submission, every month present (without
+    `breakdowns`, the counts alone: enough for a trend)."""
     months = months_between(first_month, last_month)
-    found = _rollup_tallies(partner_ids, months, by_month=True)
+    found = _rollup_tallies(partner_ids, months, by_month=True, breakdowns=breakdowns)
     ids = partner_ids if partner_ids is not None else list(found)
     return {
         pid: {month: found[pid][month] if pid in found else Tally() for month in months}
