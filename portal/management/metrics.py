@@ -91,29 +91,32 @@ def _rollup_tallies(
     result: dict[int, dict] = defaultdict(lambda: defaultdict(Tally))
     if not months:
         return result
-    grouped = {
-        "rollups": (EscalationRollup.partner_id,),
-        "counts": (EscalationRollupCount.partner_id,),
-    }
-    if by_month:
-        grouped["rollups"] += (EscalationRollup.month,)
-        grouped["counts"] += (EscalationRollupCount.month,)
-    if by_product:
-        grouped["rollups"] += (EscalationRollup.product_id,)
-        grouped["counts"] += (EscalationRollupCount.product_id,)
+
+    def grouping(model) -> tuple:
+        """The columns the sums are kept apart by: partner, then month and product if asked."""
+        return (
+            model.partner_id,
+            *((model.month,) if by_month else ()),
+            *((model.product_id,) if by_product else ()),
+        )
+
     rollups = (
         select(
-            *grouped["rollups"],
+            *grouping(EscalationRollup),
             *(func.sum(getattr(EscalationRollup, name)).label(name) for name in COUNTS),
         )
         .where(EscalationRollup.month.in_(months))
-        .group_by(*grouped["rollups"])
+        .group_by(*grouping(EscalationRollup))
     )
-    kind_key = (EscalationRollupCount.kind, EscalationRollupCount.key)
+    counted = (
+        *grouping(EscalationRollupCount),
+        EscalationRollupCount.kind,
+        EscalationRollupCount.key,
+    )
     counts = (
-        select(*grouped["counts"], *kind_key, func.sum(EscalationRollupCount.count).label("n"))
+        select(*counted, func.sum(EscalationRollupCount.count).label("n"))
         .where(EscalationRollupCount.month.in_(months))
-        .group_by(*grouped["counts"], *kind_key)
+        .group_by(*counted)
     )
     if partner_ids is not None:
         rollups = rollups.where(EscalationRollup.partner_id.in_(partner_ids))

@@ -88,5 +88,5 @@ def check_ins_overdue(principal) -> list[NextStep]:
 
 def register() -> None:
     """Register this module's providers (called when the management views load)."""
-    next_steps.register_providers(fee_reports_to_decide, roles=tuple(sorted(DECIDERS)))
+    next_steps.register_providers(fee_reports_to_decide, roles=DECIDERS)
     next_steps.register_providers(check_ins_overdue, roles=(SUPPORT_MANAGER,))
